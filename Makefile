@@ -1,0 +1,77 @@
+# Thin wrapper over CMake. `make help` lists the targets.
+BUILD   ?= build
+PREFIX  ?= /usr/local
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE   ?= cmake
+CONFIG  ?=
+
+.PHONY: all run test bench install asan valgrind m32 clang cppcheck format \
+        format-check deps ci-deps clean help
+
+all: $(BUILD)/Makefile
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+deps:
+	@tools/setup-deps.sh base
+
+ci-deps:
+	@tools/setup-deps.sh ci
+
+$(BUILD)/Makefile: | deps
+	$(CMAKE) -S . -B $(BUILD) $(CONFIG)
+
+## run: build and run the demo
+run: all
+	$(BUILD)/capheap-demo
+
+## test: build and run every test
+test: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+## bench: build at -O2 and run the benchmark (writes bench/results/)
+bench: deps
+	bench/run.sh
+
+## install: install headers, libcapheap.a and capheap.pc under PREFIX
+install: deps
+	$(CMAKE) -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=Release \
+	  -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	$(CMAKE) --build $(BUILD)-install -j $(JOBS)
+	$(CMAKE) --install $(BUILD)-install
+
+## asan: the suite under AddressSanitizer and UBSan
+asan:
+	$(MAKE) test BUILD=build-asan CONFIG="-DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_BENCH=OFF"
+
+## valgrind: the suite under Valgrind memcheck
+valgrind: deps
+	$(CMAKE) -S . -B build-valgrind -DCAPHEAP_BUILD_BENCH=OFF
+	$(CMAKE) --build build-valgrind -j $(JOBS)
+	cd build-valgrind && CAPHEAP_TEST_SCALE=valgrind ctest --output-on-failure -j $(JOBS) \
+	  -T memcheck --overwrite MemoryCheckCommandOptions="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+
+## m32: the suite as a 32-bit (i386) build
+m32:
+	PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig $(MAKE) test BUILD=build-m32 CONFIG="-DCMAKE_C_FLAGS=-m32 -DCMAKE_CROSSCOMPILING_EMULATOR=qemu-i386 -DCAPHEAP_BUILD_BENCH=OFF"
+
+## clang: the suite built with clang
+clang:
+	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCAPHEAP_BUILD_BENCH=OFF"
+
+## cppcheck: static analysis of src/
+cppcheck:
+	cppcheck --error-exitcode=1 --enable=warning,portability,performance \
+	  --inline-suppr --std=c11 -Iinclude -Iinclude/compat -Isrc --quiet src
+
+## format: clang-format every C file; format-check: fail if one is not
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-*
+
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  make /'

@@ -1,0 +1,80 @@
+/**
+ * @file config.h
+ * @brief Compile-time configuration of capheap, with defaults.
+ *
+ * Every option is a macro with an `#ifndef` default. Set them on the compiler
+ * command line, or name a header in `CAPHEAP_CONFIG_HEADER` that defines them
+ * (for build systems that cannot pass function-like macros).
+ */
+#ifndef CAPHEAP_CONFIG_H
+#define CAPHEAP_CONFIG_H
+
+#ifdef CAPHEAP_CONFIG_HEADER
+#include CAPHEAP_CONFIG_HEADER
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * Payload alignment in bytes: a power of two, at least 8 and at least
+ * `2 * sizeof(void *)`, never below `alignof(max_align_t)`. Every pointer the
+ * heap returns is a multiple of it, and block sizes are multiples of it.
+ */
+#ifndef CAPHEAP_ALIGNMENT
+#define CAPHEAP_ALIGNMENT                                                      \
+    (_Alignof(max_align_t) > 2 * sizeof(void *) ? _Alignof(max_align_t)        \
+                                                : 2 * sizeof(void *))
+#endif
+
+/**
+ * log2 of the number of size classes per power of two. 2 gives classes
+ * 25 % wide; each step up doubles the bin array (one pointer per class).
+ */
+#ifndef CAPHEAP_SL_LOG2
+#define CAPHEAP_SL_LOG2 2
+#endif
+
+/**
+ * How many blocks of the request's own size class an allocation examines
+ * before it takes the head of the next non-empty larger class. Bounds the
+ * allocation time; larger values trade a few instructions for less
+ * fragmentation.
+ */
+#ifndef CAPHEAP_BIN_SEARCH
+#define CAPHEAP_BIN_SEARCH 4
+#endif
+
+/**
+ * Bits of the block header that hold the index of the block's region. A
+ * heap holds at most 2^CAPHEAP_REGION_BITS regions (and never more than 255),
+ * and a region at most 2^(pointer bits - CAPHEAP_REGION_BITS) bytes: 32
+ * regions of up to 128 MiB on 32-bit targets, 255 on 64-bit ones.
+ */
+#ifndef CAPHEAP_REGION_BITS
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define CAPHEAP_REGION_BITS 8
+#else
+#define CAPHEAP_REGION_BITS 5
+#endif
+#endif
+
+/**
+ * Bytes reserved between a block's header word and its payload for optional
+ * per-block debug words (a canary, an owner). A multiple of the pointer size;
+ * 0 costs nothing.
+ */
+#ifndef CAPHEAP_BLOCK_PREFIX_BYTES
+#define CAPHEAP_BLOCK_PREFIX_BYTES 0
+#endif
+
+/** Use compiler bit-scan builtins (1) or the portable fallback (0). */
+#ifndef CAPHEAP_USE_BUILTINS
+#if defined(__GNUC__) || defined(__clang__)
+#define CAPHEAP_USE_BUILTINS 1
+#else
+#define CAPHEAP_USE_BUILTINS 0
+#endif
+#endif
+
+#endif /* CAPHEAP_CONFIG_H */

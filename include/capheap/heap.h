@@ -1,0 +1,310 @@
+/**
+ * @file heap.h
+ * @brief The tagged-region heap: capheap's core allocator.
+ *
+ * A heap is a set of regions of free memory. Each region carries an integer
+ * tag; an allocation names a tag and is served only from regions with that
+ * tag. Free, realloc and the size queries need only the pointer.
+ *
+ * Algorithm: segregated fits over two-level bitmaps (TLSF class). Each tag
+ * has its own bins, 2^CAPHEAP_SL_LOG2 size classes per power of two; a
+ * request examines at most CAPHEAP_BIN_SEARCH blocks of its own class, then
+ * takes the head of the smallest non-empty larger class, which always fits.
+ * Free blocks merge with both physical neighbours at once.
+ *
+ * Time. alloc, aligned_alloc, free, in-place realloc, usable_size and the
+ * per-tag statistics take a bounded number of steps that does not grow with
+ * the number of blocks, free fragments or regions: at most
+ * CAPHEAP_BIN_SEARCH list steps, two bitmap scans, and O(1) work to split
+ * and merge. free finds the block's region from the index stored in its
+ * header. realloc that must move copies the payload (linear in its size).
+ * add_region, check, walk and containing_block are O(regions + blocks).
+ *
+ * Space. One machine word of header per block (plus CAPHEAP_BLOCK_PREFIX_BYTES
+ * when debug words are on). Payloads are aligned to CAPHEAP_ALIGNMENT (at
+ * least 8, 2 pointers and alignof(max_align_t)). The smallest block is four
+ * words rounded up to the alignment (16 bytes on 32-bit, 32 on 64-bit). Each
+ * tag's bins live in a control block inside its largest region, sized from
+ * that region (one pointer per size class that can occur there); the heap
+ * object holds three words per region slot and one per tag slot.
+ *
+ * Locking. When a lock was set with capheap_heap_set_lock(), every function
+ * that reads or writes blocks takes it through the port (port.h). Without a
+ * lock the heap is not thread-safe.
+ *
+ * Bad input is reported through the error hook (capheap_set_error_hook())
+ * before anything is modified, then the call returns as a no-op (free) or
+ * NULL (realloc) or 0 (usable_size). The default hook, from the port, prints
+ * one line naming the address and aborts. Detected: a pointer outside every
+ * region, a misaligned pointer, a pointer to a free block (double free), and
+ * an interior pointer whose preceding word is not a consistent block header
+ * (region index, size inside the region, successor's back-flag). Limit: an
+ * interior pointer whose preceding user data happens to form a fully
+ * consistent header cannot be told from a block in O(1); capheap_heap_check()
+ * finds the damage such a free would do. free reads the word before any
+ * pointer that lies between the lowest and highest region address.
+ *
+ * Invariants (stated once, checked by capheap_heap_check(); the cheap ones on
+ * every free): see src/core/block.h.
+ */
+#ifndef CAPHEAP_HEAP_H
+#define CAPHEAP_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capheap/config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque heap object; it lives in storage the caller provides. */
+typedef struct capheap_heap capheap_heap_t;
+
+/** Result and error codes. */
+typedef enum {
+    CAPHEAP_OK = 0,
+    CAPHEAP_ERR_INVALID_ARG, /**< NULL, zero size, tag out of range */
+    CAPHEAP_ERR_TOO_SMALL,   /**< storage or region cannot hold a block */
+    CAPHEAP_ERR_TOO_LARGE,   /**< region larger than a header can describe */
+    CAPHEAP_ERR_OVERLAP,     /**< region overlaps a region or heap storage */
+    CAPHEAP_ERR_NO_SLOT,     /**< every region slot is in use */
+    CAPHEAP_ERR_FOREIGN_POINTER, /**< pointer outside every region */
+    CAPHEAP_ERR_NOT_BLOCK,       /**< inside a region but not a live block */
+    CAPHEAP_ERR_DOUBLE_FREE,     /**< the block is already free */
+    CAPHEAP_ERR_CORRUPT,         /**< an invariant of the heap does not hold */
+} capheap_err_t;
+
+/** Short English name of an error code ("double free", ...). */
+const char *capheap_err_str(capheap_err_t err);
+
+/**
+ * Called on bad input, before the call returns without touching the heap.
+ * @param err  what was wrong
+ * @param addr the offending address (the pointer passed in)
+ * @param op   the public function that detected it ("free", "realloc", ...)
+ * @param user the pointer given to capheap_set_error_hook()
+ */
+typedef void (*capheap_error_hook_t)(capheap_err_t err, const void *addr,
+                                     const char *op, void *user);
+
+/**
+ * Replace the process-wide error hook; NULL restores the port's default
+ * (one line on the console, then abort). Not synchronised: set it at start-up.
+ */
+void capheap_set_error_hook(capheap_error_hook_t hook, void *user);
+
+/** Largest number of tags a heap can have (tags are 0 .. max_tags - 1). */
+#define CAPHEAP_MAX_TAGS 256u
+/** Largest number of regions a heap can hold. */
+#define CAPHEAP_MAX_REGIONS                                                    \
+    ((1u << CAPHEAP_REGION_BITS) < 255u ? (1u << CAPHEAP_REGION_BITS) : 255u)
+
+/**
+ * Bytes of storage a heap object with room for @p max_regions regions and
+ * @p max_tags tags needs; a constant expression. The storage must be aligned
+ * like a pointer.
+ */
+#define CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags)                       \
+    (4 * sizeof(void *) + 3 * sizeof(void *) * (size_t)(max_regions) +         \
+     sizeof(void *) * (size_t)(max_tags))
+
+/**
+ * Create an empty heap in @p storage. O(max_tags).
+ * @return the heap (== storage), or NULL if storage is NULL or misaligned,
+ *         storage_size < CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags),
+ *         max_regions is 0 or above CAPHEAP_MAX_REGIONS, or max_tags is 0 or
+ *         above CAPHEAP_MAX_TAGS.
+ */
+capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
+                                  unsigned max_regions, unsigned max_tags);
+
+/**
+ * Give the heap the memory [start, start + size) as a region with @p tag.
+ * The start is rounded up and the end down to block boundaries. The first
+ * region of a tag, and a region larger than every earlier one of its tag,
+ * also holds the tag's control block (bins sized from the region); the old
+ * control block is then freed into the tag. O(regions + size classes).
+ *
+ * The range must not overlap another region or the heap object, except that
+ * it may lie wholly inside the payload of a live block of this heap (a
+ * buffer turned into a region; free the buffer only after the heap is gone).
+ *
+ * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL, tag >= max_tags, range
+ *         wraps), CAPHEAP_ERR_OVERLAP, CAPHEAP_ERR_NO_SLOT,
+ *         CAPHEAP_ERR_TOO_LARGE (more than 2^(pointer bits -
+ *         CAPHEAP_REGION_BITS) bytes), CAPHEAP_ERR_TOO_SMALL (no room for the
+ *         control block, one smallest block and the end marker).
+ */
+capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
+                                      size_t size, unsigned tag);
+
+/**
+ * Allocate @p size bytes from regions tagged @p tag. O(1).
+ * @return a pointer aligned to CAPHEAP_ALIGNMENT, or NULL when size is 0,
+ *         size is too large to describe, the tag has no region, or no free
+ *         block of the tag fits. Never calls the error hook.
+ */
+void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size);
+
+/**
+ * Allocate @p size bytes aligned to @p alignment from regions tagged @p tag.
+ * O(1). Alignments up to CAPHEAP_ALIGNMENT cost nothing extra; larger ones
+ * search for size + alignment bytes and return the unused head and tail to
+ * the free lists.
+ * @return the pointer, or NULL when alignment is 0 or not a power of two, or
+ *         as for capheap_heap_alloc().
+ */
+void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
+                                 size_t alignment, size_t size);
+
+/**
+ * Return a block. NULL is ignored. O(1). Bad pointers go to the error hook
+ * (see the file comment) and change nothing.
+ */
+void capheap_heap_free(capheap_heap_t *heap, void *ptr);
+
+/**
+ * Resize a block, keeping its tag. Shrinks in place; grows in place when the
+ * next block is free and large enough; otherwise allocates a new block of the
+ * same tag, copies the old payload and frees the old block. O(1) except for
+ * the copy.
+ * @return the (possibly moved) block; NULL when @p size is 0 (the block is
+ *         freed), when @p ptr is NULL or bad (error hook), or when no block
+ *         fits (the old block is then untouched and still owned by the
+ *         caller). Alignment above CAPHEAP_ALIGNMENT is not kept on a move.
+ */
+void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size);
+
+/**
+ * Usable bytes of a live block (>= the size requested). O(1).
+ * @return the size, or 0 for NULL or a bad pointer (error hook).
+ */
+size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr);
+
+/**
+ * The start of the live block whose payload contains @p ptr (which may point
+ * anywhere inside it), or NULL if none does. O(blocks of the region). Never
+ * calls the error hook.
+ */
+void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr);
+
+/**
+ * Tag of the live block at @p ptr, or -1 (after the error hook) if @p ptr is
+ * not a live block. O(1).
+ */
+int capheap_heap_block_tag(capheap_heap_t *heap, const void *ptr);
+
+/** Whether @p ptr lies inside one of the heap's regions. O(regions). */
+bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr);
+
+/** Statistics of one tag or of the whole heap; sizes in bytes. */
+typedef struct {
+    size_t total_bytes;        /**< sum of the region sizes as given */
+    size_t free_bytes;         /**< sum of the usable sizes of free blocks */
+    size_t allocated_bytes;    /**< sum of the usable sizes of live blocks */
+    size_t largest_free_block; /**< largest size an allocation is guaranteed
+                                    to get right now */
+    size_t minimum_free_bytes; /**< lowest free_bytes since init or reset */
+    size_t allocated_blocks;   /**< live blocks */
+    size_t free_blocks;        /**< free blocks */
+    size_t total_blocks;       /**< allocated_blocks + free_blocks */
+} capheap_stats_t;
+
+/**
+ * Statistics of one tag. O(1): the counters are kept up to date by every
+ * operation. A tag with no region reports all zeros.
+ * @return CAPHEAP_OK, or CAPHEAP_ERR_INVALID_ARG for NULL or a tag >= max_tags.
+ */
+capheap_err_t capheap_heap_tag_stats(capheap_heap_t *heap, unsigned tag,
+                                     capheap_stats_t *out);
+
+/**
+ * Statistics of the whole heap: the sums over its tags (largest free block:
+ * the maximum; minimum free: the sum of the tags' minima). O(tags).
+ */
+void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out);
+
+/** Largest size an allocation from @p tag is guaranteed to get now. O(1). */
+size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag);
+
+/**
+ * Start a monitoring window: set the tag's minimum free to its current free
+ * bytes and return the old minimum. O(1).
+ */
+size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag);
+
+/**
+ * End a monitoring window: lower the tag's minimum free to @p min if that is
+ * smaller (what reset returned). O(1).
+ */
+void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
+                                   size_t min);
+
+/**
+ * Set the lock the heap takes around every operation (see port.h for what
+ * it points to); NULL means no locking.
+ */
+void capheap_heap_set_lock(capheap_heap_t *heap, void *lock);
+
+/** First violation found by capheap_heap_check(). */
+typedef struct {
+    capheap_err_t error; /**< CAPHEAP_OK or CAPHEAP_ERR_CORRUPT */
+    const void *addr;    /**< block or structure where it was found */
+    const char *what;    /**< which invariant, in words */
+} capheap_check_report_t;
+
+/**
+ * Verify every invariant: every block of every region (size, alignment,
+ * region index, neighbour flags, footers, no two adjacent free blocks, end
+ * markers), every free list (membership, size class, back links, bitmaps
+ * against lists) and every counter. O(regions + blocks + size classes).
+ * @param report where to store the first violation (may be NULL)
+ * @return CAPHEAP_OK or CAPHEAP_ERR_CORRUPT. Never calls the error hook.
+ */
+capheap_err_t capheap_heap_check(capheap_heap_t *heap,
+                                 capheap_check_report_t *report);
+
+/** What capheap_heap_walk() tells about each block. */
+typedef struct {
+    void *ptr;       /**< payload address */
+    size_t size;     /**< usable bytes */
+    bool used;       /**< live (true) or free (false) */
+    bool control;    /**< the tag's control block (used, not the caller's) */
+    unsigned tag;    /**< the region's tag */
+    unsigned region; /**< the region's index, in the order regions came */
+} capheap_block_info_t;
+
+/** Walker callback: return false to stop the walk. */
+typedef bool (*capheap_walk_fn)(const capheap_block_info_t *block, void *user);
+
+/**
+ * Visit every block of every region in address order within each region,
+ * regions in the order they were added. The heap's lock is held: the
+ * callback must not call into the heap. O(regions + blocks).
+ * @return true if every block was visited, false if the callback stopped it.
+ */
+bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user);
+
+/** One region as the heap manages it. */
+typedef struct {
+    void *start; /**< first usable byte (after alignment) */
+    void *end;   /**< one past the last byte the region uses */
+    unsigned tag;
+} capheap_region_info_t;
+
+/** Number of regions added so far. */
+unsigned capheap_heap_region_count(const capheap_heap_t *heap);
+
+/** Describe region @p index; CAPHEAP_ERR_INVALID_ARG if out of range. */
+capheap_err_t capheap_heap_region_info(const capheap_heap_t *heap,
+                                       unsigned index,
+                                       capheap_region_info_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAPHEAP_HEAP_H */

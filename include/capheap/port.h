@@ -1,0 +1,39 @@
+/**
+ * @file port.h
+ * @brief What capheap needs from its platform: a lock and an error report.
+ *
+ * The core calls only these functions; one port under src/ports/ provides
+ * them, chosen at build time with CAPHEAP_PORT:
+ *   - `none`    bare metal, single thread: no locking; errors trap.
+ *   - `pthread` Linux and POSIX hosts: the lock is a pthread_mutex_t; errors
+ *               print one line on stderr and abort.
+ * A lock is whatever the port says it is; the core only passes the pointer
+ * given to capheap_heap_set_lock() back to the port.
+ */
+#ifndef CAPHEAP_PORT_H
+#define CAPHEAP_PORT_H
+
+#include "capheap/heap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Take @p lock (never NULL). Must not fail. */
+void capheap_port_lock(void *lock);
+
+/** Release @p lock (never NULL). */
+void capheap_port_unlock(void *lock);
+
+/**
+ * Default reaction to bad input when no error hook is set: report
+ * "capheap: <op>: <error> at <addr>" where the platform can, then stop.
+ */
+void capheap_port_report_error(capheap_err_t err, const void *addr,
+                               const char *op);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAPHEAP_PORT_H */

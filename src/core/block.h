@@ -1,0 +1,284 @@
+/*
+ * block.h - block layout, size classes and the heap's private structures.
+ *
+ * Layout (W = word = sizeof(uintptr_t), A = CAPHEAP_ALIGNMENT, P = prefix):
+ *
+ *   live block:  | hdr | prefix (P) | payload ........................ |
+ *   free block:  | hdr | next | pprev | ...                     | size |
+ *   region:      | pad | block | block | ... | block | end marker hdr |
+ *                        ^ ^ block starts are = -(W+P) mod A, so payloads
+ *                            are A-aligned and block sizes multiples of A.
+ *
+ *   hdr = region index << REGION_SHIFT | size | CONTROL | PREV_FREE | FREE
+ *
+ * Subtleties:
+ * - The size of a free block is repeated in its last word, so the block after
+ *   it can find its start; that word belongs to the payload of a live block.
+ * - `pprev` points at whatever points at the block: the bin's head slot or
+ *   the `next` field of the previous block. Unlinking needs no size class;
+ *   the class is only computed, from the head slot's address, when a list
+ *   becomes empty and its bitmap bit must be cleared.
+ * - Freeing a block always sets FREE in its own header, even when it merges
+ *   into the block before it, so freeing the same pointer again is seen as a
+ *   double free while that memory is not reused.
+ * - The end marker is a header of size 0 marked live: the last block's
+ *   successor always exists and carries its PREV_FREE bit.
+ * - A tag's bins live in a CONTROL block: a live block the caller never got.
+ *
+ * Invariants (capheap_heap_check() verifies all of them; free checks the ones
+ * marked * on the block it is given):
+ *   I1* a block's size is a multiple of A, at least MIN_BLOCK, and the block
+ *       lies inside the region named by its header.
+ *   I2* PREV_FREE of a block equals FREE of its physical predecessor; the
+ *       first block of a region has it clear.
+ *   I3  no two physically adjacent blocks are both free.
+ *   I4  a free block's last word equals its size.
+ *   I5  every free block is on exactly one list, that of bin_of(size) of its
+ *       region's tag; a bin's bitmap bit is set iff its list is non-empty; a
+ *       summary bit is set iff its bitmap word is non-zero.
+ *   I6  a tag's counters equal the sums over its blocks.
+ *   I7  each region ends with an end marker.
+ */
+#ifndef CAPHEAP_CORE_BLOCK_H
+#define CAPHEAP_CORE_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capheap/heap.h"
+
+typedef uintptr_t word_t;
+
+#define WORD_BYTES     sizeof(word_t)
+#define WORD_BITS      (8u * sizeof(word_t))
+#define ALIGN          ((size_t)CAPHEAP_ALIGNMENT)
+#define HDR_BYTES      (WORD_BYTES + (size_t)CAPHEAP_BLOCK_PREFIX_BYTES)
+#define ROUND_UP(x, a) (((x) + ((a)-1)) & ~(size_t)((a)-1))
+#define MIN_BLOCK                                                              \
+    ROUND_UP((4 * WORD_BYTES > HDR_BYTES + WORD_BYTES                          \
+                  ? 4 * WORD_BYTES                                             \
+                  : HDR_BYTES + WORD_BYTES),                                   \
+             ALIGN)
+
+#define F_FREE       ((word_t)1)
+#define F_PREV_FREE  ((word_t)2)
+#define F_CONTROL    ((word_t)4)
+#define REGION_SHIFT (WORD_BITS - CAPHEAP_REGION_BITS)
+#define REGION_MASK  (~(word_t)0 << REGION_SHIFT)
+#define SIZE_MASK    (~REGION_MASK & ~(word_t)(ALIGN - 1))
+/** Largest block a header can describe. */
+#define MAX_BLOCK ((size_t)SIZE_MASK)
+#define SL_COUNT  ((size_t)1 << CAPHEAP_SL_LOG2)
+
+_Static_assert((ALIGN & (ALIGN - 1)) == 0, "alignment is a power of two");
+_Static_assert(ALIGN >= 8 && ALIGN >= 2 * sizeof(void *),
+               "alignment at least 8 and two pointers");
+_Static_assert(ALIGN >= _Alignof(max_align_t), "alignment >= max_align_t");
+_Static_assert(CAPHEAP_BLOCK_PREFIX_BYTES % sizeof(word_t) == 0,
+               "prefix is whole words");
+_Static_assert(CAPHEAP_REGION_BITS >= 1 && CAPHEAP_REGION_BITS <= 16,
+               "region bits");
+_Static_assert(sizeof(void *) == sizeof(word_t), "flat address space");
+
+/** A free block, seen from its header. */
+typedef struct node {
+    word_t hdr;
+    struct node *next;
+    struct node **pprev;
+} node_t;
+
+/** A tag's control block payload: counters, bitmaps, list heads. */
+typedef struct tagctl {
+    uint16_t id;        /* the tag */
+    uint16_t nbins;     /* size classes 0 .. nbins-1 */
+    size_t total;       /* sum of region sizes as given */
+    size_t block_bytes; /* sum of block sizes, control blocks excluded */
+    size_t free_sum;    /* sum of free block sizes */
+    size_t free_count;  /* free blocks */
+    size_t used_count;  /* live blocks, control blocks excluded */
+    size_t min_free;    /* lowest free bytes since reset */
+    node_t **heads;     /* nbins list heads, after bitmap[] */
+    word_t summary;     /* bit w: bitmap[w] != 0 */
+    word_t bitmap[];    /* bit b: heads[b] != NULL */
+} tagctl_t;
+
+/** A region slot of the heap object. */
+typedef struct region {
+    char *first;   /* header of the first block */
+    char *end;     /* the end marker's header */
+    tagctl_t *ctl; /* the tag's control */
+} region_t;
+
+/** The heap object (storage given by the caller). */
+struct capheap_heap {
+    void *lock;
+    char *lo; /* lowest first block of any region */
+    char *hi; /* highest end marker of any region */
+    uint8_t region_count;
+    uint8_t region_cap;
+    uint16_t tag_cap;
+    region_t regions[]; /* region_cap slots, then tag_cap tagctl_t pointers */
+};
+
+static inline tagctl_t **heap_tags(const capheap_heap_t *h) {
+    return (tagctl_t **)(void *)((char *)(uintptr_t)h->regions +
+                                 h->region_cap * sizeof(region_t));
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+static inline word_t *hdr_at(const char *blk) {
+    return (word_t *)(void *)(uintptr_t)blk;
+}
+static inline size_t hdr_size(word_t hdr) {
+    return (size_t)(hdr & SIZE_MASK);
+}
+static inline unsigned hdr_region(word_t hdr) {
+    return (unsigned)(hdr >> REGION_SHIFT);
+}
+/** Size stored in the last word of the free block that ends at @p blk. */
+static inline size_t prev_footer(const char *blk) {
+    return (size_t)((const word_t *)(const void *)blk)[-1];
+}
+static inline void set_footer(char *blk, size_t size) {
+    ((word_t *)(void *)(blk + size))[-1] = (word_t)size;
+}
+static inline char *payload_of(char *blk) {
+    return blk + HDR_BYTES;
+}
+static inline char *block_of(const void *payload) {
+    return (char *)(uintptr_t)payload - HDR_BYTES;
+}
+
+/* ---- bit scans -------------------------------------------------------- */
+
+static inline unsigned bit_ctz(word_t x) { /* x != 0 */
+#if CAPHEAP_USE_BUILTINS
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    return (unsigned)__builtin_ctzll((unsigned long long)x);
+#else
+    return (unsigned)__builtin_ctzl((unsigned long)x);
+#endif
+#else
+    unsigned n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+static inline unsigned bit_log2(word_t x) { /* x != 0 */
+#if CAPHEAP_USE_BUILTINS
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    return 63u - (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+    return 31u - (unsigned)__builtin_clzl((unsigned long)x);
+#endif
+#else
+    unsigned n = 0;
+    for (unsigned step = WORD_BITS / 2; step; step /= 2) {
+        if (x >> step) {
+            x >>= step;
+            n += step;
+        }
+    }
+    return n;
+#endif
+}
+
+/* ---- size classes ----------------------------------------------------- */
+
+/*
+ * Class of a block size: sizes below 2*SL_COUNT units of A have one class
+ * per unit; above, each power of two is cut into SL_COUNT equal classes.
+ */
+static inline size_t bin_of(size_t size) {
+    size_t u = size / ALIGN;
+    if (u < 2 * SL_COUNT)
+        return u;
+    unsigned shift = bit_log2(u) - CAPHEAP_SL_LOG2;
+    return ((size_t)shift << CAPHEAP_SL_LOG2) + (u >> shift);
+}
+
+/** Smallest block size in class @p b. */
+static inline size_t bin_floor(size_t b) {
+    if (b < 2 * SL_COUNT)
+        return b * ALIGN;
+    size_t shift = (b >> CAPHEAP_SL_LOG2) - 1;
+    return ((SL_COUNT + (b & (SL_COUNT - 1))) << shift) * ALIGN;
+}
+
+/* ---- bins ------------------------------------------------------------- */
+
+static inline void bin_mark(tagctl_t *t, size_t b) {
+    t->bitmap[b / WORD_BITS] |= (word_t)1 << (b % WORD_BITS);
+    t->summary |= (word_t)1 << (b / WORD_BITS);
+}
+
+static inline void bin_unmark(tagctl_t *t, size_t b) {
+    size_t w = b / WORD_BITS;
+    t->bitmap[w] &= ~((word_t)1 << (b % WORD_BITS));
+    if (!t->bitmap[w])
+        t->summary &= ~((word_t)1 << w);
+}
+
+/** First non-empty class >= @p b, or t->nbins if none. */
+static inline size_t bin_search(const tagctl_t *t, size_t b) {
+    if (b >= t->nbins)
+        return t->nbins;
+    size_t w = b / WORD_BITS;
+    word_t m = t->bitmap[w] & (~(word_t)0 << (b % WORD_BITS));
+    if (m)
+        return w * WORD_BITS + bit_ctz(m);
+    word_t s = t->summary & (~(word_t)1 << w);
+    if (!s)
+        return t->nbins;
+    w = bit_ctz(s);
+    return w * WORD_BITS + bit_ctz(t->bitmap[w]);
+}
+
+static inline void list_push(tagctl_t *t, node_t *n, size_t b) {
+    node_t *head = t->heads[b];
+    n->next = head;
+    n->pprev = &t->heads[b];
+    if (head)
+        head->pprev = &n->next;
+    else
+        bin_mark(t, b);
+    t->heads[b] = n;
+}
+
+static inline void list_unlink(tagctl_t *t, node_t *n) {
+    node_t *next = n->next;
+    node_t **pprev = n->pprev;
+    *pprev = next;
+    if (next) {
+        next->pprev = pprev;
+    } else {
+        size_t off = (size_t)((uintptr_t)pprev - (uintptr_t)t->heads);
+        if (off < t->nbins * sizeof(node_t *))
+            bin_unmark(t, off / sizeof(node_t *));
+    }
+}
+
+/** Free bytes as reported: usable sizes of the free blocks. */
+static inline size_t tag_free_bytes(const tagctl_t *t) {
+    return t->free_sum - t->free_count * HDR_BYTES;
+}
+
+/** Bitmap words for @p nbins classes. */
+static inline size_t bitmap_words(size_t nbins) {
+    return (nbins + WORD_BITS - 1) / WORD_BITS;
+}
+
+/* ---- shared between the core's files ---------------------------------- */
+
+void capheap_report(capheap_err_t err, const void *addr, const char *op);
+capheap_err_t capheap_find_live(const capheap_heap_t *h, const void *ptr,
+                                char **blk_out);
+size_t capheap_tag_largest(const tagctl_t *t);
+
+#endif /* CAPHEAP_CORE_BLOCK_H */

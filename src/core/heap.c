@@ -1,0 +1,583 @@
+/*
+ * heap.c - the tagged-region heap: regions, allocation, free, realloc.
+ *
+ * The layout, size classes and invariants are described in block.h.
+ */
+#include <string.h>
+
+#include "block.h"
+#include "capheap/port.h"
+
+_Static_assert(offsetof(struct capheap_heap, regions) <= 4 * sizeof(void *),
+               "heap object matches CAPHEAP_HEAP_STORAGE_SIZE");
+_Static_assert(sizeof(region_t) == 3 * sizeof(void *),
+               "region slot matches CAPHEAP_HEAP_STORAGE_SIZE");
+_Static_assert(CAPHEAP_BIN_SEARCH >= 1, "examine at least the class head");
+
+static inline void heap_lock(const capheap_heap_t *h) {
+    if (h->lock)
+        capheap_port_lock(h->lock);
+}
+
+static inline void heap_unlock(const capheap_heap_t *h) {
+    if (h->lock)
+        capheap_port_unlock(h->lock);
+}
+
+/** Block size for a request of @p n bytes, or 0 if none can hold it. */
+static inline size_t block_size_for(size_t n) {
+    if (n == 0 || n > MAX_BLOCK - HDR_BYTES)
+        return 0;
+    size_t s = ROUND_UP(n + HDR_BYTES, ALIGN);
+    return s < MIN_BLOCK ? MIN_BLOCK : s;
+}
+
+static inline void note_min_free(tagctl_t *t) {
+    size_t fb = tag_free_bytes(t);
+    if (fb < t->min_free)
+        t->min_free = fb;
+}
+
+/* ---- heap object ------------------------------------------------------ */
+
+capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
+                                  unsigned max_regions, unsigned max_tags) {
+    if (!storage || (uintptr_t)storage % sizeof(void *) != 0)
+        return NULL;
+    if (max_regions == 0 || max_regions > CAPHEAP_MAX_REGIONS ||
+        max_tags == 0 || max_tags > CAPHEAP_MAX_TAGS)
+        return NULL;
+    if (storage_size < CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags))
+        return NULL;
+    capheap_heap_t *h = storage;
+    h->lock = NULL;
+    h->lo = NULL;
+    h->hi = NULL;
+    h->region_count = 0;
+    h->region_cap = (uint8_t)max_regions;
+    h->tag_cap = (uint16_t)max_tags;
+    tagctl_t **tags = heap_tags(h);
+    for (unsigned i = 0; i < max_tags; i++)
+        tags[i] = NULL;
+    return h;
+}
+
+void capheap_heap_set_lock(capheap_heap_t *heap, void *lock) {
+    heap->lock = lock;
+}
+
+/* ---- carving and merging (lock held) ---------------------------------- */
+
+/** A free block of the tag with room for @p s bytes, or NULL. */
+static inline char *find_fit(tagctl_t *t, size_t s) {
+    size_t b = bin_of(s);
+    if (b >= t->nbins)
+        return NULL;
+    node_t *n = t->heads[b];
+    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH; i++, n = n->next) {
+        if (hdr_size(n->hdr) >= s)
+            return (char *)n;
+    }
+    /* Every block of a larger class fits. */
+    b = bin_search(t, b + 1);
+    return b < t->nbins ? (char *)t->heads[b] : NULL;
+}
+
+/** Make @p blk (free, still listed) a live block of @p s bytes. */
+static inline void *take(tagctl_t *t, char *blk, size_t s) {
+    word_t hdr = *hdr_at(blk);
+    size_t size = hdr_size(hdr);
+    word_t rbits = hdr & REGION_MASK;
+    size_t rest = size - s;
+    list_unlink(t, (node_t *)(void *)blk);
+    if (rest >= MIN_BLOCK) {
+        char *tail = blk + s;
+        *hdr_at(tail) = rbits | rest | F_FREE;
+        set_footer(tail, rest);
+        list_push(t, (node_t *)(void *)tail, bin_of(rest));
+        *hdr_at(blk) = rbits | s; /* a free block's predecessor is live */
+        t->free_sum -= s;
+    } else {
+        *hdr_at(blk) = rbits | size;
+        *hdr_at(blk + size) &= ~F_PREV_FREE;
+        t->free_sum -= size;
+        t->free_count--;
+    }
+    t->used_count++;
+    note_min_free(t);
+    return payload_of(blk);
+}
+
+/** Return the live block @p blk to its tag, merging with free neighbours. */
+static void release(tagctl_t *t, char *blk) {
+    word_t hdr = *hdr_at(blk);
+    size_t size = hdr_size(hdr);
+    word_t rbits = hdr & REGION_MASK;
+    size_t merged = 0;
+    t->free_sum += size;
+    t->used_count--;
+    word_t nh = *hdr_at(blk + size);
+    if (nh & F_FREE) {
+        list_unlink(t, (node_t *)(void *)(blk + size));
+        size += hdr_size(nh);
+        merged++;
+    }
+    if (hdr & F_PREV_FREE) {
+        size_t ps = prev_footer(blk);
+        *hdr_at(blk) = hdr | F_FREE; /* a second free of it is a double free */
+        blk -= ps;
+        list_unlink(t, (node_t *)(void *)blk);
+        size += ps;
+        merged++;
+    }
+    *hdr_at(blk) = rbits | size | F_FREE;
+    set_footer(blk, size);
+    *hdr_at(blk + size) |= F_PREV_FREE;
+    list_push(t, (node_t *)(void *)blk, bin_of(size));
+    t->free_count = t->free_count + 1 - merged;
+}
+
+/* ---- pointer validation ----------------------------------------------- */
+
+/** Slow path for a pointer that is no block: inside a region or not? */
+static capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
+    uintptr_t a = (uintptr_t)ptr;
+    for (unsigned i = 0; i < h->region_count; i++) {
+        const region_t *r = &h->regions[i];
+        if (a >= (uintptr_t)r->first && a < (uintptr_t)r->end + WORD_BYTES)
+            return CAPHEAP_ERR_NOT_BLOCK;
+    }
+    return CAPHEAP_ERR_FOREIGN_POINTER;
+}
+
+/* Checks I1 and I2 on the block at @p ptr, reading nothing outside regions
+ * other than the word before a pointer between h->lo and h->hi. */
+static inline capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
+                                      char **blk_out, tagctl_t **ctl_out) {
+    uintptr_t a = (uintptr_t)ptr;
+    if (a <= (uintptr_t)h->lo || a >= (uintptr_t)h->hi || a % ALIGN != 0)
+        return misplaced(h, ptr);
+    char *blk = block_of(ptr);
+    word_t hdr = *hdr_at(blk);
+    unsigned r = hdr_region(hdr);
+    if (r >= h->region_count)
+        return misplaced(h, ptr);
+    const region_t *reg = &h->regions[r];
+    if (blk < reg->first || blk >= reg->end)
+        return misplaced(h, ptr);
+    size_t size = hdr_size(hdr);
+    if (size < MIN_BLOCK || size > (size_t)(reg->end - blk))
+        return CAPHEAP_ERR_NOT_BLOCK;
+    if (hdr & (F_FREE | F_CONTROL))
+        return (hdr & F_FREE) ? CAPHEAP_ERR_DOUBLE_FREE : CAPHEAP_ERR_NOT_BLOCK;
+    word_t nh = *hdr_at(blk + size);
+    if ((nh & (REGION_MASK | F_PREV_FREE)) != (hdr & REGION_MASK))
+        return CAPHEAP_ERR_NOT_BLOCK;
+    if (hdr & F_PREV_FREE) {
+        size_t ps = prev_footer(blk);
+        if (ps < MIN_BLOCK || ps > (size_t)(blk - reg->first) ||
+            *hdr_at(blk - ps) != ((hdr & REGION_MASK) | ps | F_FREE))
+            return CAPHEAP_ERR_NOT_BLOCK;
+    }
+    *blk_out = blk;
+    *ctl_out = reg->ctl;
+    return CAPHEAP_OK;
+}
+
+capheap_err_t capheap_find_live(const capheap_heap_t *h, const void *ptr,
+                                char **blk_out) {
+    tagctl_t *ctl;
+    return find_live(h, ptr, blk_out, &ctl);
+}
+
+/* ---- public allocation API -------------------------------------------- */
+
+void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
+    size_t s = block_size_for(size);
+    if (!s || tag >= heap->tag_cap)
+        return NULL;
+    void *p = NULL;
+    heap_lock(heap);
+    tagctl_t *t = heap_tags(heap)[tag];
+    if (t) {
+        char *blk = find_fit(t, s);
+        if (blk)
+            p = take(t, blk, s);
+    }
+    heap_unlock(heap);
+    return p;
+}
+
+/* Carve @p s bytes at an @p alignment boundary out of a free block of at
+ * least s + MIN_BLOCK + alignment - ALIGN bytes; the head gap (0 or at least
+ * MIN_BLOCK) and the tail go back to the lists. */
+static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
+    word_t hdr = *hdr_at(blk);
+    size_t size = hdr_size(hdr);
+    word_t rbits = hdr & REGION_MASK;
+    uintptr_t p = (uintptr_t)payload_of(blk);
+    uintptr_t q = (p + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    if (q != p && q - p < MIN_BLOCK)
+        q = (p + MIN_BLOCK + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    size_t gap = (size_t)(q - p);
+    word_t prev_flag = 0;
+    list_unlink(t, (node_t *)(void *)blk);
+    if (gap) {
+        *hdr_at(blk) = rbits | gap | F_FREE;
+        set_footer(blk, gap);
+        list_push(t, (node_t *)(void *)blk, bin_of(gap));
+        t->free_count++;
+        blk += gap;
+        size -= gap;
+        prev_flag = F_PREV_FREE;
+    }
+    size_t rest = size - s;
+    if (rest >= MIN_BLOCK) {
+        char *tail = blk + s;
+        *hdr_at(tail) = rbits | rest | F_FREE;
+        set_footer(tail, rest);
+        list_push(t, (node_t *)(void *)tail, bin_of(rest));
+        *hdr_at(blk) = rbits | s | prev_flag;
+        t->free_sum -= s;
+    } else {
+        *hdr_at(blk) = rbits | size | prev_flag;
+        *hdr_at(blk + size) &= ~F_PREV_FREE;
+        t->free_sum -= size;
+        t->free_count--;
+    }
+    t->used_count++;
+    note_min_free(t);
+    return payload_of(blk);
+}
+
+void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
+                                 size_t alignment, size_t size) {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+        return NULL;
+    if (alignment <= ALIGN)
+        return capheap_heap_alloc(heap, tag, size);
+    size_t s = block_size_for(size);
+    if (!s || tag >= heap->tag_cap || alignment > MAX_BLOCK ||
+        s > MAX_BLOCK - alignment - MIN_BLOCK)
+        return NULL;
+    void *p = NULL;
+    heap_lock(heap);
+    tagctl_t *t = heap_tags(heap)[tag];
+    if (t) {
+        char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN);
+        if (blk)
+            p = take_aligned(t, blk, s, alignment);
+    }
+    heap_unlock(heap);
+    return p;
+}
+
+void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
+    if (!ptr)
+        return;
+    char *blk;
+    tagctl_t *t;
+    heap_lock(heap);
+    capheap_err_t err = find_live(heap, ptr, &blk, &t);
+    if (err == CAPHEAP_OK)
+        release(t, blk);
+    heap_unlock(heap);
+    if (err != CAPHEAP_OK)
+        capheap_report(err, ptr, "free");
+}
+
+/** Shrink the live block @p blk to @p s bytes, freeing the tail if it can
+ * stand alone or join a free successor. */
+static void shrink(tagctl_t *t, char *blk, size_t s) {
+    word_t hdr = *hdr_at(blk);
+    size_t rest = hdr_size(hdr) - s;
+    word_t rbits = hdr & REGION_MASK;
+    char *next = blk + hdr_size(hdr);
+    word_t nh = *hdr_at(next);
+    char *tail = blk + s;
+    if (rest == 0 || (!(nh & F_FREE) && rest < MIN_BLOCK))
+        return;
+    if (nh & F_FREE) {
+        list_unlink(t, (node_t *)(void *)next);
+        size_t fsize = rest + hdr_size(nh);
+        *hdr_at(tail) = rbits | fsize | F_FREE;
+        set_footer(tail, fsize);
+        list_push(t, (node_t *)(void *)tail, bin_of(fsize));
+    } else {
+        *hdr_at(tail) = rbits | rest | F_FREE;
+        set_footer(tail, rest);
+        list_push(t, (node_t *)(void *)tail, bin_of(rest));
+        *hdr_at(next) |= F_PREV_FREE;
+        t->free_count++;
+    }
+    *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
+    t->free_sum += rest;
+}
+
+/** Grow the live block @p blk to @p s bytes into a free successor. */
+static bool grow(tagctl_t *t, char *blk, size_t s) {
+    word_t hdr = *hdr_at(blk);
+    size_t size = hdr_size(hdr);
+    char *next = blk + size;
+    word_t nh = *hdr_at(next);
+    if (!(nh & F_FREE) || size + hdr_size(nh) < s)
+        return false;
+    size_t total = size + hdr_size(nh);
+    size_t rest = total - s;
+    list_unlink(t, (node_t *)(void *)next);
+    if (rest >= MIN_BLOCK) {
+        char *tail = blk + s;
+        *hdr_at(tail) = (hdr & REGION_MASK) | rest | F_FREE;
+        set_footer(tail, rest);
+        list_push(t, (node_t *)(void *)tail, bin_of(rest));
+        *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
+        t->free_sum -= s - size;
+    } else {
+        *hdr_at(blk) = (hdr & ~SIZE_MASK) | total;
+        *hdr_at(blk + total) &= ~F_PREV_FREE;
+        t->free_sum -= total - size;
+        t->free_count--;
+    }
+    note_min_free(t);
+    return true;
+}
+
+void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
+    if (!ptr)
+        return NULL;
+    if (size == 0) {
+        capheap_heap_free(heap, ptr);
+        return NULL;
+    }
+    size_t s = block_size_for(size);
+    char *blk;
+    tagctl_t *t;
+    void *res = NULL;
+    heap_lock(heap);
+    capheap_err_t err = find_live(heap, ptr, &blk, &t);
+    if (err == CAPHEAP_OK && s) {
+        size_t old = hdr_size(*hdr_at(blk));
+        res = ptr;
+        if (s <= old) {
+            shrink(t, blk, s);
+        } else if (!grow(t, blk, s)) {
+            char *nb = find_fit(t, s);
+            res = nb ? take(t, nb, s) : NULL;
+            if (res) {
+                memcpy(res, ptr, old - HDR_BYTES);
+                release(t, blk);
+            }
+        }
+    }
+    heap_unlock(heap);
+    if (err != CAPHEAP_OK)
+        capheap_report(err, ptr, "realloc");
+    return res;
+}
+
+size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr) {
+    if (!ptr)
+        return 0;
+    char *blk;
+    tagctl_t *t;
+    size_t n = 0;
+    heap_lock(heap);
+    capheap_err_t err = find_live(heap, ptr, &blk, &t);
+    if (err == CAPHEAP_OK)
+        n = hdr_size(*hdr_at(blk)) - HDR_BYTES;
+    heap_unlock(heap);
+    if (err != CAPHEAP_OK)
+        capheap_report(err, ptr, "usable_size");
+    return n;
+}
+
+int capheap_heap_block_tag(capheap_heap_t *heap, const void *ptr) {
+    char *blk;
+    tagctl_t *t;
+    heap_lock(heap);
+    capheap_err_t err =
+        ptr ? find_live(heap, ptr, &blk, &t) : CAPHEAP_ERR_FOREIGN_POINTER;
+    int tag = err == CAPHEAP_OK ? (int)t->id : -1;
+    heap_unlock(heap);
+    if (err != CAPHEAP_OK)
+        capheap_report(err, ptr, "block_tag");
+    return tag;
+}
+
+/* ---- regions ---------------------------------------------------------- */
+
+static size_t ctl_bytes(size_t nbins) {
+    return sizeof(tagctl_t) + bitmap_words(nbins) * sizeof(word_t) +
+           nbins * sizeof(node_t *);
+}
+
+static void ctl_init(tagctl_t *t, unsigned tag, size_t nbins) {
+    memset(t, 0, ctl_bytes(nbins));
+    t->id = (uint16_t)tag;
+    t->nbins = (uint16_t)nbins;
+    t->heads = (node_t **)(void *)&t->bitmap[bitmap_words(nbins)];
+}
+
+/** Move the counters and lists of @p old into the larger @p t. */
+static void ctl_migrate(const tagctl_t *old, tagctl_t *t) {
+    t->total = old->total;
+    t->block_bytes = old->block_bytes;
+    t->free_sum = old->free_sum;
+    t->free_count = old->free_count;
+    t->used_count = old->used_count;
+    t->min_free = old->min_free;
+    for (size_t b = 0; b < old->nbins; b++) {
+        node_t *n = old->heads[b];
+        if (n) {
+            t->heads[b] = n;
+            n->pprev = &t->heads[b];
+            bin_mark(t, b);
+        }
+    }
+}
+
+/* Whether [a, limit) lies inside the payload of a live block of @p r. */
+static bool inside_live_block(const region_t *r, uintptr_t a, uintptr_t limit) {
+    for (char *blk = r->first; blk < r->end;) {
+        word_t hdr = *hdr_at(blk);
+        size_t size = hdr_size(hdr);
+        uintptr_t pay = (uintptr_t)payload_of(blk);
+        if (a < (uintptr_t)blk + size)
+            return !(hdr & (F_FREE | F_CONTROL)) && a >= pay &&
+                   limit <= (uintptr_t)blk + size;
+        blk += size;
+    }
+    return false;
+}
+
+static capheap_err_t check_overlap(const capheap_heap_t *h, uintptr_t a,
+                                   uintptr_t limit) {
+    uintptr_t hs = (uintptr_t)h;
+    uintptr_t he = hs + CAPHEAP_HEAP_STORAGE_SIZE(h->region_cap, h->tag_cap);
+    if (a < he && limit > hs)
+        return CAPHEAP_ERR_OVERLAP;
+    for (unsigned i = 0; i < h->region_count; i++) {
+        const region_t *r = &h->regions[i];
+        uintptr_t rs = (uintptr_t)r->first;
+        uintptr_t re = (uintptr_t)r->end + WORD_BYTES;
+        if (a < re && limit > rs && !inside_live_block(r, a, limit))
+            return CAPHEAP_ERR_OVERLAP;
+    }
+    return CAPHEAP_OK;
+}
+
+capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
+                                      size_t size, unsigned tag) {
+    if (!heap || !start || size == 0 || tag >= heap->tag_cap)
+        return CAPHEAP_ERR_INVALID_ARG;
+    uintptr_t a = (uintptr_t)start;
+    if (size > UINTPTR_MAX - a)
+        return CAPHEAP_ERR_INVALID_ARG;
+    uintptr_t limit = a + size;
+    if (size < MIN_BLOCK + 2 * ALIGN + WORD_BYTES)
+        return CAPHEAP_ERR_TOO_SMALL;
+    /* Block headers sit at -HDR_BYTES mod ALIGN; the end marker needs a word.
+     */
+    uintptr_t first = ROUND_UP(a + HDR_BYTES, ALIGN) - HDR_BYTES;
+    uintptr_t endm =
+        ((limit - WORD_BYTES + HDR_BYTES) & ~(uintptr_t)(ALIGN - 1)) -
+        HDR_BYTES;
+    size_t span = (size_t)(endm - first);
+    if (span > MAX_BLOCK)
+        return CAPHEAP_ERR_TOO_LARGE;
+    size_t nbins = bin_of(span) + 1;
+
+    heap_lock(heap);
+    tagctl_t **tags = heap_tags(heap);
+    tagctl_t *old = tags[tag];
+    bool new_ctl = !old || old->nbins < nbins;
+    size_t ctl_block = 0;
+    if (new_ctl) {
+        ctl_block = ROUND_UP(HDR_BYTES + ctl_bytes(nbins), ALIGN);
+        if (ctl_block < MIN_BLOCK)
+            ctl_block = MIN_BLOCK;
+    }
+    capheap_err_t err = check_overlap(heap, a, limit);
+    if (err == CAPHEAP_OK && heap->region_count == heap->region_cap)
+        err = CAPHEAP_ERR_NO_SLOT;
+    if (err == CAPHEAP_OK && span < ctl_block + MIN_BLOCK)
+        err = CAPHEAP_ERR_TOO_SMALL;
+    if (err != CAPHEAP_OK) {
+        heap_unlock(heap);
+        return err;
+    }
+
+    unsigned r = heap->region_count;
+    region_t *reg = &heap->regions[r];
+    word_t rbits = (word_t)r << REGION_SHIFT;
+    char *fb = (char *)first;
+    tagctl_t *t = old;
+    size_t free_before = old ? tag_free_bytes(old) : 0;
+    if (new_ctl) {
+        *hdr_at(fb) = rbits | ctl_block | F_CONTROL;
+        t = (tagctl_t *)(void *)payload_of(fb);
+        ctl_init(t, tag, nbins);
+        if (old)
+            ctl_migrate(old, t);
+        fb += ctl_block;
+    }
+    size_t fsize = (size_t)((char *)endm - fb);
+    *hdr_at(fb) = rbits | fsize | F_FREE;
+    set_footer(fb, fsize);
+    *hdr_at((char *)endm) = rbits | F_PREV_FREE;
+    list_push(t, (node_t *)(void *)fb, bin_of(fsize));
+    t->free_sum += fsize;
+    t->free_count++;
+    t->block_bytes += fsize;
+    t->total += size;
+    reg->first = (char *)first;
+    reg->end = (char *)endm;
+    reg->ctl = t;
+    heap->region_count++;
+    if (!heap->lo || reg->first < heap->lo)
+        heap->lo = reg->first;
+    if (!heap->hi || reg->end > heap->hi)
+        heap->hi = reg->end;
+    if (old && new_ctl) {
+        for (unsigned i = 0; i < heap->region_count; i++) {
+            if (heap->regions[i].ctl == old)
+                heap->regions[i].ctl = t;
+        }
+        /* The old control block becomes an ordinary free block. */
+        char *oblk = block_of(old);
+        *hdr_at(oblk) &= ~F_CONTROL;
+        t->block_bytes += hdr_size(*hdr_at(oblk));
+        t->used_count++;
+        release(t, oblk);
+    }
+    tags[tag] = t;
+    t->min_free += tag_free_bytes(t) - free_before;
+    heap_unlock(heap);
+    return CAPHEAP_OK;
+}
+
+bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
+    uintptr_t a = (uintptr_t)ptr;
+    for (unsigned i = 0; i < heap->region_count; i++) {
+        const region_t *r = &heap->regions[i];
+        if (a >= (uintptr_t)r->first && a < (uintptr_t)r->end + WORD_BYTES)
+            return true;
+    }
+    return false;
+}
+
+unsigned capheap_heap_region_count(const capheap_heap_t *heap) {
+    return heap->region_count;
+}
+
+capheap_err_t capheap_heap_region_info(const capheap_heap_t *heap,
+                                       unsigned index,
+                                       capheap_region_info_t *out) {
+    if (!heap || !out || index >= heap->region_count)
+        return CAPHEAP_ERR_INVALID_ARG;
+    const region_t *r = &heap->regions[index];
+    out->start = r->first;
+    out->end = r->end + WORD_BYTES;
+    out->tag = r->ctl->id;
+    return CAPHEAP_OK;
+}

@@ -1,0 +1,111 @@
+/*
+ * stats.c - per-tag and whole-heap statistics, minimum-free monitoring.
+ *
+ * Every operation keeps the tag's counters current (block.h, I6), so these
+ * queries read them instead of walking blocks.
+ */
+#include <string.h>
+
+#include "block.h"
+#include "capheap/port.h"
+
+size_t capheap_tag_largest(const tagctl_t *t) {
+    if (!t || !t->summary)
+        return 0;
+    /* The head of the highest non-empty class: an allocation of its size
+     * looks at that head first, so it is guaranteed to succeed. */
+    size_t w = bit_log2(t->summary);
+    size_t b = w * WORD_BITS + bit_log2(t->bitmap[w]);
+    return hdr_size(t->heads[b]->hdr) - HDR_BYTES;
+}
+
+static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
+    memset(out, 0, sizeof *out);
+    if (!t)
+        return;
+    size_t used_sum = t->block_bytes - t->free_sum;
+    out->total_bytes = t->total;
+    out->free_bytes = tag_free_bytes(t);
+    out->allocated_bytes = used_sum - t->used_count * HDR_BYTES;
+    out->largest_free_block = capheap_tag_largest(t);
+    out->minimum_free_bytes = t->min_free;
+    out->allocated_blocks = t->used_count;
+    out->free_blocks = t->free_count;
+    out->total_blocks = t->used_count + t->free_count;
+}
+
+static void lock(const capheap_heap_t *h) {
+    if (h->lock)
+        capheap_port_lock(h->lock);
+}
+
+static void unlock(const capheap_heap_t *h) {
+    if (h->lock)
+        capheap_port_unlock(h->lock);
+}
+
+capheap_err_t capheap_heap_tag_stats(capheap_heap_t *heap, unsigned tag,
+                                     capheap_stats_t *out) {
+    if (!heap || !out || tag >= heap->tag_cap)
+        return CAPHEAP_ERR_INVALID_ARG;
+    lock(heap);
+    tag_fill(heap_tags(heap)[tag], out);
+    unlock(heap);
+    return CAPHEAP_OK;
+}
+
+void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out) {
+    memset(out, 0, sizeof *out);
+    lock(heap);
+    tagctl_t **tags = heap_tags(heap);
+    for (unsigned i = 0; i < heap->tag_cap; i++) {
+        capheap_stats_t s;
+        if (!tags[i])
+            continue;
+        tag_fill(tags[i], &s);
+        out->total_bytes += s.total_bytes;
+        out->free_bytes += s.free_bytes;
+        out->allocated_bytes += s.allocated_bytes;
+        if (s.largest_free_block > out->largest_free_block)
+            out->largest_free_block = s.largest_free_block;
+        out->minimum_free_bytes += s.minimum_free_bytes;
+        out->allocated_blocks += s.allocated_blocks;
+        out->free_blocks += s.free_blocks;
+        out->total_blocks += s.total_blocks;
+    }
+    unlock(heap);
+}
+
+size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag) {
+    if (!heap || tag >= heap->tag_cap)
+        return 0;
+    lock(heap);
+    size_t n = capheap_tag_largest(heap_tags(heap)[tag]);
+    unlock(heap);
+    return n;
+}
+
+size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
+    if (!heap || tag >= heap->tag_cap)
+        return 0;
+    lock(heap);
+    tagctl_t *t = heap_tags(heap)[tag];
+    size_t old = 0;
+    if (t) {
+        old = t->min_free;
+        t->min_free = tag_free_bytes(t);
+    }
+    unlock(heap);
+    return old;
+}
+
+void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
+                                   size_t min) {
+    if (!heap || tag >= heap->tag_cap)
+        return;
+    lock(heap);
+    tagctl_t *t = heap_tags(heap)[tag];
+    if (t && min < t->min_free)
+        t->min_free = min;
+    unlock(heap);
+}

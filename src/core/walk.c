@@ -1,0 +1,64 @@
+/*
+ * walk.c - visiting blocks: the walker and the interior-pointer lookup.
+ */
+#include "block.h"
+#include "capheap/port.h"
+
+bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
+    bool complete = true;
+    if (heap->lock)
+        capheap_port_lock(heap->lock);
+    for (unsigned r = 0; r < heap->region_count && complete; r++) {
+        const region_t *reg = &heap->regions[r];
+        for (char *blk = reg->first; blk < reg->end && complete;) {
+            word_t hdr = *hdr_at(blk);
+            size_t size = hdr_size(hdr);
+            if (size < MIN_BLOCK || size > (size_t)(reg->end - blk))
+                break; /* corrupt: capheap_heap_check() says where */
+            capheap_block_info_t info = {
+                .ptr = payload_of(blk),
+                .size = size - HDR_BYTES,
+                .used = !(hdr & F_FREE),
+                .control = (hdr & F_CONTROL) != 0,
+                .tag = reg->ctl->id,
+                .region = r,
+            };
+            complete = fn(&info, user);
+            blk += size;
+        }
+    }
+    if (heap->lock)
+        capheap_port_unlock(heap->lock);
+    return complete;
+}
+
+void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {
+    uintptr_t a = (uintptr_t)ptr;
+    void *found = NULL;
+    if (heap->lock)
+        capheap_port_lock(heap->lock);
+    /* Regions nest only inside live blocks: the innermost starts last. */
+    const region_t *best = NULL;
+    for (unsigned r = 0; r < heap->region_count; r++) {
+        const region_t *reg = &heap->regions[r];
+        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
+            (!best || reg->first > best->first))
+            best = reg;
+    }
+    for (char *blk = best ? best->first : NULL; blk && blk < best->end;) {
+        word_t hdr = *hdr_at(blk);
+        size_t size = hdr_size(hdr);
+        if (size < MIN_BLOCK || size > (size_t)(best->end - blk))
+            break;
+        if (a < (uintptr_t)blk + size) {
+            if (!(hdr & (F_FREE | F_CONTROL)) &&
+                a >= (uintptr_t)payload_of(blk))
+                found = payload_of(blk);
+            break;
+        }
+        blk += size;
+    }
+    if (heap->lock)
+        capheap_port_unlock(heap->lock);
+    return found;
+}

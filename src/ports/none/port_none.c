@@ -1,0 +1,29 @@
+/*
+ * port_none.c - bare metal, single thread: no locking, errors trap.
+ *
+ * Freestanding: the last error is kept where a debugger can read it.
+ */
+#include "capheap/port.h"
+
+/** The last error the default report saw (for a debugger). */
+volatile struct {
+    capheap_err_t err;
+    const void *addr;
+    const char *op;
+} capheap_port_last_error;
+
+void capheap_port_lock(void *lock) {
+    (void)lock;
+}
+
+void capheap_port_unlock(void *lock) {
+    (void)lock;
+}
+
+void capheap_port_report_error(capheap_err_t err, const void *addr,
+                               const char *op) {
+    capheap_port_last_error.err = err;
+    capheap_port_last_error.addr = addr;
+    capheap_port_last_error.op = op;
+    __builtin_trap();
+}

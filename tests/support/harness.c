@@ -1,0 +1,91 @@
+#define _POSIX_C_SOURCE 200809L
+/*
+ * harness.c - shared helpers for capheap's cmocka tests.
+ */
+#include "test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static ts_errors_t errors;
+
+static void record(capheap_err_t err, const void *addr, const char *op,
+                   void *user) {
+    (void)user;
+    errors.count++;
+    errors.last = err;
+    errors.last_addr = addr;
+    errors.last_op = op;
+}
+
+void ts_errors_install(void) {
+    ts_errors_reset();
+    capheap_set_error_hook(record, NULL);
+}
+
+void ts_errors_reset(void) {
+    errors.count = 0;
+    errors.last = CAPHEAP_OK;
+    errors.last_addr = NULL;
+    errors.last_op = NULL;
+}
+
+const ts_errors_t *ts_errors(void) {
+    return &errors;
+}
+
+void ts_assert_heap_ok_at(capheap_heap_t *heap, const char *file, int line) {
+    capheap_check_report_t rep;
+    if (capheap_heap_check(heap, &rep) != CAPHEAP_OK) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s:%d: heap check: %s at %p", file, line,
+                 rep.what, rep.addr);
+        fail_msg("%s", msg);
+    }
+}
+
+void *ts_arena(size_t size) {
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, size ? size : 1) != 0)
+        fail_msg("out of host memory");
+    return p;
+}
+
+void ts_arena_free(void *arena) {
+    free(arena);
+}
+
+static uint8_t pattern_byte(size_t i, uint32_t seed) {
+    uint32_t x = (uint32_t)i * 2654435761u ^ seed;
+    return (uint8_t)(x ^ (x >> 13));
+}
+
+void ts_fill(void *p, size_t n, uint32_t seed) {
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        b[i] = pattern_byte(i, seed);
+}
+
+int ts_verify(const void *p, size_t n, uint32_t seed) {
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] != pattern_byte(i, seed))
+            return 0;
+    }
+    return 1;
+}
+
+void ts_rng_seed(ts_rng_t *r, uint64_t seed) {
+    r->s = seed ? seed : 0x9E3779B97F4A7C15ull;
+}
+
+uint64_t ts_rng_next(ts_rng_t *r) {
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 2685821657736338717ull;
+}
+
+uint64_t ts_rng_range(ts_rng_t *r, uint64_t lo, uint64_t hi) {
+    return lo + ts_rng_next(r) % (hi - lo + 1);
+}

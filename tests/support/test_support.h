@@ -1,0 +1,52 @@
+/*
+ * test_support.h - shared helpers for capheap's cmocka tests.
+ */
+#ifndef CAPHEAP_TEST_SUPPORT_H
+#define CAPHEAP_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "capheap/heap.h"
+
+/** What the recording error hook saw. */
+typedef struct {
+    int count;             /**< errors since the last ts_errors_reset() */
+    capheap_err_t last;    /**< the last error code */
+    const void *last_addr; /**< its address */
+    const char *last_op;   /**< the function that reported it */
+} ts_errors_t;
+
+/** Install a hook that records errors instead of aborting. */
+void ts_errors_install(void);
+/** Forget what was recorded. */
+void ts_errors_reset(void);
+/** The record. */
+const ts_errors_t *ts_errors(void);
+
+/** Fail the test with the report if the heap's integrity check fails. */
+#define ts_assert_heap_ok(heap) ts_assert_heap_ok_at((heap), __FILE__, __LINE__)
+void ts_assert_heap_ok_at(capheap_heap_t *heap, const char *file, int line);
+
+/** malloc'd memory aligned to 4096, for arenas; free with ts_arena_free. */
+void *ts_arena(size_t size);
+void ts_arena_free(void *arena);
+
+/** Fill @p n bytes with a pattern derived from @p seed / check it. */
+void ts_fill(void *p, size_t n, uint32_t seed);
+int ts_verify(const void *p, size_t n, uint32_t seed);
+
+/** xorshift64* generator: deterministic across platforms. */
+typedef struct {
+    uint64_t s;
+} ts_rng_t;
+void ts_rng_seed(ts_rng_t *r, uint64_t seed);
+uint64_t ts_rng_next(ts_rng_t *r);
+/** Uniform in [lo, hi]. */
+uint64_t ts_rng_range(ts_rng_t *r, uint64_t lo, uint64_t hi);
+
+#endif
