@@ -28,11 +28,13 @@
 #endif
 
 /**
- * log2 of the number of size classes per power of two. 2 gives classes
- * 25 % wide; each step up doubles the bin array (one pointer per class).
+ * log2 of the number of size classes per power of two. 1 gives classes 50 %
+ * wide; each step up doubles the bin array (one pointer per class). With the
+ * bounded search of the request's own class (CAPHEAP_BIN_SEARCH) wider
+ * classes cost little fragmentation: BENCHMARKS.md has the measurements.
  */
 #ifndef CAPHEAP_SL_LOG2
-#define CAPHEAP_SL_LOG2 2
+#define CAPHEAP_SL_LOG2 1
 #endif
 
 /**

@@ -4,7 +4,8 @@
  *
  * The core calls only these functions; one port under src/ports/ provides
  * them, chosen at build time with CAPHEAP_PORT:
- *   - `none`    bare metal, single thread: no locking; errors trap.
+ *   - `none`    bare metal, single thread: no locking (CAPHEAP_PORT_NONE is
+ *               defined, and the lock calls compile to nothing); errors trap.
  *   - `pthread` Linux and POSIX hosts: the lock is a pthread_mutex_t; errors
  *               print one line on stderr and abort.
  * A lock is whatever the port says it is; the core only passes the pointer
@@ -19,11 +20,21 @@
 extern "C" {
 #endif
 
+#ifdef CAPHEAP_PORT_NONE
+/* Single thread: locking compiles away, and so does the test for a lock. */
+static inline void capheap_port_lock(void *lock) {
+    (void)lock;
+}
+static inline void capheap_port_unlock(void *lock) {
+    (void)lock;
+}
+#else
 /** Take @p lock (never NULL). Must not fail. */
 void capheap_port_lock(void *lock);
 
 /** Release @p lock (never NULL). */
 void capheap_port_unlock(void *lock);
+#endif
 
 /**
  * Default reaction to bad input when no error hook is set: report

@@ -50,6 +50,14 @@
 
 typedef uintptr_t word_t;
 
+/* The hot paths are inlined into the public functions when optimising for
+ * speed; at -Os the compiler keeps one copy. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE static inline
+#endif
+
 #define WORD_BYTES     sizeof(word_t)
 #define WORD_BITS      (8u * sizeof(word_t))
 #define ALIGN          ((size_t)CAPHEAP_ALIGNMENT)
@@ -94,7 +102,7 @@ typedef struct tagctl {
     uint16_t nbins;     /* size classes 0 .. nbins-1 */
     size_t total;       /* sum of region sizes as given */
     size_t block_bytes; /* sum of block sizes, control blocks excluded */
-    size_t free_sum;    /* sum of free block sizes */
+    size_t free_bytes;  /* sum of usable sizes of free blocks */
     size_t free_count;  /* free blocks */
     size_t used_count;  /* live blocks, control blocks excluded */
     size_t min_free;    /* lowest free bytes since reset */
@@ -262,11 +270,6 @@ static inline void list_unlink(tagctl_t *t, node_t *n) {
         if (off < t->nbins * sizeof(node_t *))
             bin_unmark(t, off / sizeof(node_t *));
     }
-}
-
-/** Free bytes as reported: usable sizes of the free blocks. */
-static inline size_t tag_free_bytes(const tagctl_t *t) {
-    return t->free_sum - t->free_count * HDR_BYTES;
 }
 
 /** Bitmap words for @p nbins classes. */

@@ -21,7 +21,7 @@ static capheap_err_t fail(checker_t *c, const void *addr, const char *what) {
 }
 
 typedef struct {
-    size_t free_sum, free_count, used_count, block_bytes, controls;
+    size_t free_bytes, free_count, used_count, block_bytes, controls;
 } sums_t;
 
 /* I1-I4 and I7 for region @p r, adding its blocks to @p s. */
@@ -50,7 +50,7 @@ static capheap_err_t check_region(checker_t *c, const capheap_heap_t *h,
                 return fail(c, blk, "free block marked as control block");
             if (((word_t *)(void *)(blk + size))[-1] != size)
                 return fail(c, blk, "free block footer differs from its size");
-            s->free_sum += size;
+            s->free_bytes += size - HDR_BYTES;
             s->free_count++;
             s->block_bytes += size;
         } else if (hdr & F_CONTROL) {
@@ -138,11 +138,11 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
                                const tagctl_t *t, sums_t *s) {
     if (s->controls != 1)
         return fail(c, t, "tag does not have exactly one control block");
-    if (s->free_sum != t->free_sum || s->free_count != t->free_count)
+    if (s->free_bytes != t->free_bytes || s->free_count != t->free_count)
         return fail(c, t, "free counters disagree with the blocks");
     if (s->used_count != t->used_count || s->block_bytes != t->block_bytes)
         return fail(c, t, "live counters disagree with the blocks");
-    if (t->min_free > tag_free_bytes(t))
+    if (t->min_free > t->free_bytes)
         return fail(c, t, "minimum free above free bytes");
     (void)h;
     return CAPHEAP_OK;

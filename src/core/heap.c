@@ -26,16 +26,15 @@ static inline void heap_unlock(const capheap_heap_t *h) {
 
 /** Block size for a request of @p n bytes, or 0 if none can hold it. */
 static inline size_t block_size_for(size_t n) {
-    if (n == 0 || n > MAX_BLOCK - HDR_BYTES)
+    if (n - 1 >= MAX_BLOCK - HDR_BYTES) /* n == 0 wraps */
         return 0;
     size_t s = ROUND_UP(n + HDR_BYTES, ALIGN);
     return s < MIN_BLOCK ? MIN_BLOCK : s;
 }
 
 static inline void note_min_free(tagctl_t *t) {
-    size_t fb = tag_free_bytes(t);
-    if (fb < t->min_free)
-        t->min_free = fb;
+    if (t->free_bytes < t->min_free)
+        t->min_free = t->free_bytes;
 }
 
 /* ---- heap object ------------------------------------------------------ */
@@ -68,54 +67,64 @@ void capheap_heap_set_lock(capheap_heap_t *heap, void *lock) {
 
 /* ---- carving and merging (lock held) ---------------------------------- */
 
-/** A free block of the tag with room for @p s bytes, or NULL. */
-static inline char *find_fit(tagctl_t *t, size_t s) {
+/** A free block of the tag with room for @p s bytes, or NULL; its class
+ * goes to @p bin. */
+HOT_INLINE char *find_fit(tagctl_t *t, size_t s, size_t *bin) {
     size_t b = bin_of(s);
     if (b >= t->nbins)
         return NULL;
     node_t *n = t->heads[b];
-    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH; i++, n = n->next) {
-        if (hdr_size(n->hdr) >= s)
+    *bin = b;
+    if (n && hdr_size(n->hdr) >= s)
+        return (char *)n; /* the common case: the class head fits */
+    for (unsigned i = 1; n && i < CAPHEAP_BIN_SEARCH; i++) {
+        n = n->next;
+        if (n && hdr_size(n->hdr) >= s)
             return (char *)n;
     }
     /* Every block of a larger class fits. */
     b = bin_search(t, b + 1);
+    *bin = b;
     return b < t->nbins ? (char *)t->heads[b] : NULL;
 }
 
-/** Make @p blk (free, still listed) a live block of @p s bytes. */
-static inline void *take(tagctl_t *t, char *blk, size_t s) {
+/* Make the tail of the free block @p blk (listed in class @p b) a live block
+ * of @p s bytes. Carving the tail leaves the rest where it is, so it stays on
+ * its list unless its class changes. */
+HOT_INLINE void *take(tagctl_t *t, char *blk, size_t b, size_t s) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
-    word_t rbits = hdr & REGION_MASK;
     size_t rest = size - s;
-    list_unlink(t, (node_t *)(void *)blk);
+    char *live = blk;
     if (rest >= MIN_BLOCK) {
-        char *tail = blk + s;
-        *hdr_at(tail) = rbits | rest | F_FREE;
-        set_footer(tail, rest);
-        list_push(t, (node_t *)(void *)tail, bin_of(rest));
-        *hdr_at(blk) = rbits | s; /* a free block's predecessor is live */
-        t->free_sum -= s;
+        *hdr_at(blk) = hdr - s;
+        set_footer(blk, rest);
+        size_t rb = bin_of(rest);
+        if (rb != b) {
+            list_unlink(t, (node_t *)(void *)blk);
+            list_push(t, (node_t *)(void *)blk, rb);
+        }
+        live = blk + rest;
+        *hdr_at(live) = (hdr & REGION_MASK) | s | F_PREV_FREE;
+        t->free_bytes -= s;
     } else {
-        *hdr_at(blk) = rbits | size;
-        *hdr_at(blk + size) &= ~F_PREV_FREE;
-        t->free_sum -= size;
+        list_unlink(t, (node_t *)(void *)blk);
+        *hdr_at(blk) = hdr & ~F_FREE; /* a free block's predecessor is live */
+        t->free_bytes -= size - HDR_BYTES;
         t->free_count--;
     }
+    *hdr_at(blk + size) &= ~F_PREV_FREE;
     t->used_count++;
     note_min_free(t);
-    return payload_of(blk);
+    return payload_of(live);
 }
 
 /** Return the live block @p blk to its tag, merging with free neighbours. */
-static void release(tagctl_t *t, char *blk) {
+HOT_INLINE void release(tagctl_t *t, char *blk) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
-    word_t rbits = hdr & REGION_MASK;
+    size_t gain = size - HDR_BYTES;
     size_t merged = 0;
-    t->free_sum += size;
-    t->used_count--;
     word_t nh = *hdr_at(blk + size);
     if (nh & F_FREE) {
         list_unlink(t, (node_t *)(void *)(blk + size));
@@ -130,11 +139,13 @@ static void release(tagctl_t *t, char *blk) {
         size += ps;
         merged++;
     }
-    *hdr_at(blk) = rbits | size | F_FREE;
+    *hdr_at(blk) = (hdr & REGION_MASK) | size | F_FREE;
     set_footer(blk, size);
     *hdr_at(blk + size) |= F_PREV_FREE;
     list_push(t, (node_t *)(void *)blk, bin_of(size));
+    t->free_bytes += gain + merged * HDR_BYTES;
     t->free_count = t->free_count + 1 - merged;
+    t->used_count--;
 }
 
 /* ---- pointer validation ----------------------------------------------- */
@@ -152,8 +163,8 @@ static capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
 
 /* Checks I1 and I2 on the block at @p ptr, reading nothing outside regions
  * other than the word before a pointer between h->lo and h->hi. */
-static inline capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
-                                      char **blk_out, tagctl_t **ctl_out) {
+HOT_INLINE capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
+                                   char **blk_out, tagctl_t **ctl_out) {
     uintptr_t a = (uintptr_t)ptr;
     if (a <= (uintptr_t)h->lo || a >= (uintptr_t)h->hi || a % ALIGN != 0)
         return misplaced(h, ptr);
@@ -200,9 +211,10 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     if (t) {
-        char *blk = find_fit(t, s);
+        size_t b;
+        char *blk = find_fit(t, s, &b);
         if (blk)
-            p = take(t, blk, s);
+            p = take(t, blk, b, s);
     }
     heap_unlock(heap);
     return p;
@@ -222,10 +234,13 @@ static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
     size_t gap = (size_t)(q - p);
     word_t prev_flag = 0;
     list_unlink(t, (node_t *)(void *)blk);
+    t->free_bytes -= size - HDR_BYTES;
+    t->free_count--;
     if (gap) {
         *hdr_at(blk) = rbits | gap | F_FREE;
         set_footer(blk, gap);
         list_push(t, (node_t *)(void *)blk, bin_of(gap));
+        t->free_bytes += gap - HDR_BYTES;
         t->free_count++;
         blk += gap;
         size -= gap;
@@ -238,12 +253,11 @@ static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
         set_footer(tail, rest);
         list_push(t, (node_t *)(void *)tail, bin_of(rest));
         *hdr_at(blk) = rbits | s | prev_flag;
-        t->free_sum -= s;
+        t->free_bytes += rest - HDR_BYTES;
+        t->free_count++;
     } else {
         *hdr_at(blk) = rbits | size | prev_flag;
         *hdr_at(blk + size) &= ~F_PREV_FREE;
-        t->free_sum -= size;
-        t->free_count--;
     }
     t->used_count++;
     note_min_free(t);
@@ -264,7 +278,8 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     if (t) {
-        char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN);
+        size_t b;
+        char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN, &b);
         if (blk)
             p = take_aligned(t, blk, s, alignment);
     }
@@ -303,15 +318,16 @@ static void shrink(tagctl_t *t, char *blk, size_t s) {
         *hdr_at(tail) = rbits | fsize | F_FREE;
         set_footer(tail, fsize);
         list_push(t, (node_t *)(void *)tail, bin_of(fsize));
+        t->free_bytes += rest;
     } else {
         *hdr_at(tail) = rbits | rest | F_FREE;
         set_footer(tail, rest);
         list_push(t, (node_t *)(void *)tail, bin_of(rest));
         *hdr_at(next) |= F_PREV_FREE;
+        t->free_bytes += rest - HDR_BYTES;
         t->free_count++;
     }
     *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
-    t->free_sum += rest;
 }
 
 /** Grow the live block @p blk to @p s bytes into a free successor. */
@@ -331,11 +347,11 @@ static bool grow(tagctl_t *t, char *blk, size_t s) {
         set_footer(tail, rest);
         list_push(t, (node_t *)(void *)tail, bin_of(rest));
         *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
-        t->free_sum -= s - size;
+        t->free_bytes -= s - size;
     } else {
         *hdr_at(blk) = (hdr & ~SIZE_MASK) | total;
         *hdr_at(blk + total) &= ~F_PREV_FREE;
-        t->free_sum -= total - size;
+        t->free_bytes -= total - size - HDR_BYTES;
         t->free_count--;
     }
     note_min_free(t);
@@ -361,8 +377,9 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
         if (s <= old) {
             shrink(t, blk, s);
         } else if (!grow(t, blk, s)) {
-            char *nb = find_fit(t, s);
-            res = nb ? take(t, nb, s) : NULL;
+            size_t b;
+            char *nb = find_fit(t, s, &b);
+            res = nb ? take(t, nb, b, s) : NULL;
             if (res) {
                 memcpy(res, ptr, old - HDR_BYTES);
                 release(t, blk);
@@ -422,7 +439,7 @@ static void ctl_init(tagctl_t *t, unsigned tag, size_t nbins) {
 static void ctl_migrate(const tagctl_t *old, tagctl_t *t) {
     t->total = old->total;
     t->block_bytes = old->block_bytes;
-    t->free_sum = old->free_sum;
+    t->free_bytes = old->free_bytes;
     t->free_count = old->free_count;
     t->used_count = old->used_count;
     t->min_free = old->min_free;
@@ -512,7 +529,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
     word_t rbits = (word_t)r << REGION_SHIFT;
     char *fb = (char *)first;
     tagctl_t *t = old;
-    size_t free_before = old ? tag_free_bytes(old) : 0;
+    size_t free_before = old ? old->free_bytes : 0;
     if (new_ctl) {
         *hdr_at(fb) = rbits | ctl_block | F_CONTROL;
         t = (tagctl_t *)(void *)payload_of(fb);
@@ -526,7 +543,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
     set_footer(fb, fsize);
     *hdr_at((char *)endm) = rbits | F_PREV_FREE;
     list_push(t, (node_t *)(void *)fb, bin_of(fsize));
-    t->free_sum += fsize;
+    t->free_bytes += fsize - HDR_BYTES;
     t->free_count++;
     t->block_bytes += fsize;
     t->total += size;
@@ -551,7 +568,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
         release(t, oblk);
     }
     tags[tag] = t;
-    t->min_free += tag_free_bytes(t) - free_before;
+    t->min_free += t->free_bytes - free_before;
     heap_unlock(heap);
     return CAPHEAP_OK;
 }

@@ -23,9 +23,10 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
     memset(out, 0, sizeof *out);
     if (!t)
         return;
-    size_t used_sum = t->block_bytes - t->free_sum;
+    size_t free_sum = t->free_bytes + t->free_count * HDR_BYTES;
+    size_t used_sum = t->block_bytes - free_sum;
     out->total_bytes = t->total;
-    out->free_bytes = tag_free_bytes(t);
+    out->free_bytes = t->free_bytes;
     out->allocated_bytes = used_sum - t->used_count * HDR_BYTES;
     out->largest_free_block = capheap_tag_largest(t);
     out->minimum_free_bytes = t->min_free;
@@ -93,7 +94,7 @@ size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
     size_t old = 0;
     if (t) {
         old = t->min_free;
-        t->min_free = tag_free_bytes(t);
+        t->min_free = t->free_bytes;
     }
     unlock(heap);
     return old;

@@ -1,7 +1,8 @@
 /*
  * port_none.c - bare metal, single thread: no locking, errors trap.
  *
- * Freestanding: the last error is kept where a debugger can read it.
+ * Freestanding: the last error is kept where a debugger can read it. The
+ * lock functions are inline no-ops in port.h.
  */
 #include "capheap/port.h"
 
@@ -11,14 +12,6 @@ volatile struct {
     const void *addr;
     const char *op;
 } capheap_port_last_error;
-
-void capheap_port_lock(void *lock) {
-    (void)lock;
-}
-
-void capheap_port_unlock(void *lock) {
-    (void)lock;
-}
 
 void capheap_port_report_error(capheap_err_t err, const void *addr,
                                const char *op) {
