@@ -4,6 +4,7 @@ PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE   ?= cmake
 CONFIG  ?=
+CAPHEAP_TEST_SCALE ?=
 
 .PHONY: all run test bench install asan valgrind m32 clang cppcheck format \
         format-check deps ci-deps clean help
@@ -26,7 +27,7 @@ run: all
 
 ## test: build and run every test
 test: all
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && CAPHEAP_TEST_SCALE=$(CAPHEAP_TEST_SCALE) ctest --output-on-failure -j $(JOBS)
 
 ## bench: build at -O2 and run the benchmark (writes bench/results/)
 bench: deps
@@ -44,12 +45,11 @@ install: deps
 asan:
 	$(MAKE) test BUILD=build-asan CONFIG="-DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_BENCH=OFF"
 
-## valgrind: the suite under Valgrind memcheck
-valgrind: deps
-	$(CMAKE) -S . -B build-valgrind -DCAPHEAP_BUILD_BENCH=OFF
-	$(CMAKE) --build build-valgrind -j $(JOBS)
-	cd build-valgrind && CAPHEAP_TEST_SCALE=valgrind ctest --output-on-failure -j $(JOBS) \
-	  -T memcheck --overwrite MemoryCheckCommandOptions="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+## valgrind: the suite under Valgrind memcheck (each test runs inside it)
+valgrind:
+	$(MAKE) test BUILD=build-valgrind CONFIG="-DCAPHEAP_BUILD_BENCH=OFF \
+	  -DCMAKE_CROSSCOMPILING_EMULATOR='valgrind;-q;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite'" \
+	  CAPHEAP_TEST_SCALE=valgrind
 
 ## m32: the suite as a 32-bit (i386) build
 m32:
@@ -62,7 +62,7 @@ clang:
 ## cppcheck: static analysis of src/
 cppcheck:
 	cppcheck --error-exitcode=1 --enable=warning,portability,performance \
-	  --inline-suppr --std=c11 -Iinclude -Iinclude/compat -Isrc --quiet src
+	  --inline-suppr --std=c11 -UCAPHEAP_CONFIG_HEADER -Iinclude -Iinclude/compat -Isrc --quiet src
 
 ## format: clang-format every C file; format-check: fail if one is not
 format:

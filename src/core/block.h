@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "capheap/heap.h"
+#include "capheap/port.h"
 
 typedef uintptr_t word_t;
 
@@ -132,6 +133,16 @@ struct capheap_heap {
 static inline tagctl_t **heap_tags(const capheap_heap_t *h) {
     return (tagctl_t **)(void *)((char *)(uintptr_t)h->regions +
                                  h->region_cap * sizeof(region_t));
+}
+
+static inline void heap_lock(const capheap_heap_t *h) {
+    if (h->lock)
+        capheap_port_lock(h->lock);
+}
+
+static inline void heap_unlock(const capheap_heap_t *h) {
+    if (h->lock)
+        capheap_port_unlock(h->lock);
 }
 
 /* ---- headers ---------------------------------------------------------- */

@@ -3,7 +3,6 @@
  * violation reported by address.
  */
 #include "block.h"
-#include "capheap/port.h"
 
 /* Free blocks carry the (otherwise unused) CONTROL bit while the check
  * walks the lists, to prove that each is listed exactly once. */
@@ -155,8 +154,7 @@ capheap_err_t capheap_heap_check(capheap_heap_t *heap,
     c.rep->error = CAPHEAP_OK;
     c.rep->addr = NULL;
     c.rep->what = NULL;
-    if (heap->lock)
-        capheap_port_lock(heap->lock);
+    heap_lock(heap);
     capheap_err_t err = CAPHEAP_OK;
     tagctl_t **tags = heap_tags(heap);
     for (unsigned r = 0; r < heap->region_count && !err; r++) {
@@ -180,7 +178,6 @@ capheap_err_t capheap_heap_check(capheap_heap_t *heap,
         if (!err)
             err = unmark(&c, heap, t, check_lists(&c, heap, t, s.free_count));
     }
-    if (heap->lock)
-        capheap_port_unlock(heap->lock);
+    heap_unlock(heap);
     return err;
 }

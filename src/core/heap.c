@@ -6,23 +6,12 @@
 #include <string.h>
 
 #include "block.h"
-#include "capheap/port.h"
 
 _Static_assert(offsetof(struct capheap_heap, regions) <= 4 * sizeof(void *),
                "heap object matches CAPHEAP_HEAP_STORAGE_SIZE");
 _Static_assert(sizeof(region_t) == 3 * sizeof(void *),
                "region slot matches CAPHEAP_HEAP_STORAGE_SIZE");
 _Static_assert(CAPHEAP_BIN_SEARCH >= 1, "examine at least the class head");
-
-static inline void heap_lock(const capheap_heap_t *h) {
-    if (h->lock)
-        capheap_port_lock(h->lock);
-}
-
-static inline void heap_unlock(const capheap_heap_t *h) {
-    if (h->lock)
-        capheap_port_unlock(h->lock);
-}
 
 /** Block size for a request of @p n bytes, or 0 if none can hold it. */
 static inline size_t block_size_for(size_t n) {

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "block.h"
-#include "capheap/port.h"
 
 size_t capheap_tag_largest(const tagctl_t *t) {
     if (!t || !t->summary)
@@ -35,29 +34,19 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
     out->total_blocks = t->used_count + t->free_count;
 }
 
-static void lock(const capheap_heap_t *h) {
-    if (h->lock)
-        capheap_port_lock(h->lock);
-}
-
-static void unlock(const capheap_heap_t *h) {
-    if (h->lock)
-        capheap_port_unlock(h->lock);
-}
-
 capheap_err_t capheap_heap_tag_stats(capheap_heap_t *heap, unsigned tag,
                                      capheap_stats_t *out) {
     if (!heap || !out || tag >= heap->tag_cap)
         return CAPHEAP_ERR_INVALID_ARG;
-    lock(heap);
+    heap_lock(heap);
     tag_fill(heap_tags(heap)[tag], out);
-    unlock(heap);
+    heap_unlock(heap);
     return CAPHEAP_OK;
 }
 
 void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out) {
     memset(out, 0, sizeof *out);
-    lock(heap);
+    heap_lock(heap);
     tagctl_t **tags = heap_tags(heap);
     for (unsigned i = 0; i < heap->tag_cap; i++) {
         capheap_stats_t s;
@@ -74,29 +63,29 @@ void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out) {
         out->free_blocks += s.free_blocks;
         out->total_blocks += s.total_blocks;
     }
-    unlock(heap);
+    heap_unlock(heap);
 }
 
 size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag) {
     if (!heap || tag >= heap->tag_cap)
         return 0;
-    lock(heap);
+    heap_lock(heap);
     size_t n = capheap_tag_largest(heap_tags(heap)[tag]);
-    unlock(heap);
+    heap_unlock(heap);
     return n;
 }
 
 size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
     if (!heap || tag >= heap->tag_cap)
         return 0;
-    lock(heap);
+    heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     size_t old = 0;
     if (t) {
         old = t->min_free;
         t->min_free = t->free_bytes;
     }
-    unlock(heap);
+    heap_unlock(heap);
     return old;
 }
 
@@ -104,9 +93,9 @@ void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
                                    size_t min) {
     if (!heap || tag >= heap->tag_cap)
         return;
-    lock(heap);
+    heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     if (t && min < t->min_free)
         t->min_free = min;
-    unlock(heap);
+    heap_unlock(heap);
 }

@@ -2,12 +2,10 @@
  * walk.c - visiting blocks: the walker and the interior-pointer lookup.
  */
 #include "block.h"
-#include "capheap/port.h"
 
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
     bool complete = true;
-    if (heap->lock)
-        capheap_port_lock(heap->lock);
+    heap_lock(heap);
     for (unsigned r = 0; r < heap->region_count && complete; r++) {
         const region_t *reg = &heap->regions[r];
         for (char *blk = reg->first; blk < reg->end && complete;) {
@@ -27,16 +25,14 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
             blk += size;
         }
     }
-    if (heap->lock)
-        capheap_port_unlock(heap->lock);
+    heap_unlock(heap);
     return complete;
 }
 
 void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
     void *found = NULL;
-    if (heap->lock)
-        capheap_port_lock(heap->lock);
+    heap_lock(heap);
     /* Regions nest only inside live blocks: the innermost starts last. */
     const region_t *best = NULL;
     for (unsigned r = 0; r < heap->region_count; r++) {
@@ -58,7 +54,6 @@ void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {
         }
         blk += size;
     }
-    if (heap->lock)
-        capheap_port_unlock(heap->lock);
+    heap_unlock(heap);
     return found;
 }
