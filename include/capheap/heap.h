@@ -96,6 +96,12 @@ typedef void (*capheap_error_hook_t)(capheap_err_t err, const void *addr,
  */
 void capheap_set_error_hook(capheap_error_hook_t hook, void *user);
 
+/**
+ * Report bad input through the error hook (or the port's default). For the
+ * layers above the core, so that every layer reports the same way.
+ */
+void capheap_report_error(capheap_err_t err, const void *addr, const char *op);
+
 /** Largest number of tags a heap can have (tags are 0 .. max_tags - 1). */
 #define CAPHEAP_MAX_TAGS 256u
 /** Largest number of regions a heap can hold. */
@@ -185,6 +191,13 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size);
 size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr);
 
 /**
+ * Usable bytes of the live block at @p ptr, or 0 if @p ptr is not the start
+ * of one. O(1). Never calls the error hook: for layers that validate
+ * pointers they derived themselves.
+ */
+size_t capheap_heap_live_size(capheap_heap_t *heap, const void *ptr);
+
+/**
  * The start of the live block whose payload contains @p ptr (which may point
  * anywhere inside it), or NULL if none does. O(blocks of the region). Never
  * calls the error hook.
@@ -226,6 +239,9 @@ capheap_err_t capheap_heap_tag_stats(capheap_heap_t *heap, unsigned tag,
  * the maximum; minimum free: the sum of the tags' minima). O(tags).
  */
 void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out);
+
+/** Free bytes of @p tag (0 for an unknown tag). O(1). */
+size_t capheap_heap_free_bytes(capheap_heap_t *heap, unsigned tag);
 
 /** Largest size an allocation from @p tag is guaranteed to get now. O(1). */
 size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag);

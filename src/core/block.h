@@ -290,7 +290,6 @@ static inline size_t bitmap_words(size_t nbins) {
 
 /* ---- shared between the core's files ---------------------------------- */
 
-void capheap_report(capheap_err_t err, const void *addr, const char *op);
 capheap_err_t capheap_find_live(const capheap_heap_t *h, const void *ptr,
                                 char **blk_out);
 size_t capheap_tag_largest(const tagctl_t *t);

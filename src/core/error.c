@@ -12,7 +12,7 @@ void capheap_set_error_hook(capheap_error_hook_t hook, void *user) {
     error_hook_user = user;
 }
 
-void capheap_report(capheap_err_t err, const void *addr, const char *op) {
+void capheap_report_error(capheap_err_t err, const void *addr, const char *op) {
     if (error_hook)
         error_hook(err, addr, op, error_hook_user);
     else

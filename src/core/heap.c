@@ -287,7 +287,7 @@ void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
         release(t, blk);
     heap_unlock(heap);
     if (err != CAPHEAP_OK)
-        capheap_report(err, ptr, "free");
+        capheap_report_error(err, ptr, "free");
 }
 
 /** Shrink the live block @p blk to @p s bytes, freeing the tail if it can
@@ -377,7 +377,7 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
     }
     heap_unlock(heap);
     if (err != CAPHEAP_OK)
-        capheap_report(err, ptr, "realloc");
+        capheap_report_error(err, ptr, "realloc");
     return res;
 }
 
@@ -393,7 +393,18 @@ size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr) {
         n = hdr_size(*hdr_at(blk)) - HDR_BYTES;
     heap_unlock(heap);
     if (err != CAPHEAP_OK)
-        capheap_report(err, ptr, "usable_size");
+        capheap_report_error(err, ptr, "usable_size");
+    return n;
+}
+
+size_t capheap_heap_live_size(capheap_heap_t *heap, const void *ptr) {
+    char *blk;
+    tagctl_t *t;
+    size_t n = 0;
+    heap_lock(heap);
+    if (ptr && find_live(heap, ptr, &blk, &t) == CAPHEAP_OK)
+        n = hdr_size(*hdr_at(blk)) - HDR_BYTES;
+    heap_unlock(heap);
     return n;
 }
 
@@ -406,7 +417,7 @@ int capheap_heap_block_tag(capheap_heap_t *heap, const void *ptr) {
     int tag = err == CAPHEAP_OK ? (int)t->id : -1;
     heap_unlock(heap);
     if (err != CAPHEAP_OK)
-        capheap_report(err, ptr, "block_tag");
+        capheap_report_error(err, ptr, "block_tag");
     return tag;
 }
 

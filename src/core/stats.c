@@ -66,6 +66,16 @@ void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out) {
     heap_unlock(heap);
 }
 
+size_t capheap_heap_free_bytes(capheap_heap_t *heap, unsigned tag) {
+    if (!heap || tag >= heap->tag_cap)
+        return 0;
+    heap_lock(heap);
+    const tagctl_t *t = heap_tags(heap)[tag];
+    size_t n = t ? t->free_bytes : 0;
+    heap_unlock(heap);
+    return n;
+}
+
 size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag) {
     if (!heap || tag >= heap->tag_cap)
         return 0;

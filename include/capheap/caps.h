@@ -1,0 +1,239 @@
+/**
+ * @file caps.h
+ * @brief The capability layer: allocate by what memory can do.
+ *
+ * A request names the capabilities it needs as an OR-mask of CAPHEAP_CAP_*
+ * bits and gets memory from the best heap that has them all. Each memory
+ * type of the chip (chip.h) becomes one tag of the tagged-region heap
+ * (heap.h); its regions, after reservations, become that tag's regions.
+ *
+ * Selection (ESP-IDF's rule): for priority level 0, 1, 2 in turn, a type
+ * qualifies if its capabilities at that level share a bit with the request
+ * and all its capabilities together contain the whole request; the first
+ * successful allocation wins. The qualifying types for a mask are computed
+ * once and cached, so a request costs a cache lookup plus one O(1) core
+ * allocation per type tried: it depends on the number of memory types,
+ * never on the number of regions.
+ *
+ * Adjustments before selection: DMA, DMA_DESC_AHB/AXI, CACHE_ALIGNED raise
+ * the alignment and round the size to the chip's cache line, SIMD to its SIMD
+ * alignment; DMA_DESC_* mean DMA; DMA with SPIRAM drops DMA; CACHE_ALIGNED is
+ * then stripped. EXEC with 8BIT or DMA gives NULL; EXEC implies 32BIT; 32BIT
+ * rounds the size up to 4.
+ *
+ * Dual-mapped D/IRAM: an EXEC request served from a type that is also data
+ * RAM returns the instruction-bus address. It costs 4 bytes: the word before
+ * the returned pointer holds the block's data-bus address, so free, realloc
+ * and the size queries accept either address.
+ *
+ * Thread safety: a capheap_caps_t is used with one lock (set with
+ * capheap_caps_set_lock()), taken by the core for each core operation.
+ */
+#ifndef CAPHEAP_CAPS_H
+#define CAPHEAP_CAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capheap/chip.h"
+#include "capheap/heap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Capability bits (ESP-IDF's values: they are ABI)
+ * @{ */
+#define CAPHEAP_CAP_EXEC          (1u << 0) /**< can hold executable code */
+#define CAPHEAP_CAP_32BIT         (1u << 1) /**< 32-bit aligned access only */
+#define CAPHEAP_CAP_8BIT          (1u << 2) /**< byte and halfword access */
+#define CAPHEAP_CAP_DMA           (1u << 3) /**< reachable by DMA */
+#define CAPHEAP_CAP_PID2          (1u << 4) /**< process ids 2..7 (unused) */
+#define CAPHEAP_CAP_PID3          (1u << 5)
+#define CAPHEAP_CAP_PID4          (1u << 6)
+#define CAPHEAP_CAP_PID5          (1u << 7)
+#define CAPHEAP_CAP_PID6          (1u << 8)
+#define CAPHEAP_CAP_PID7          (1u << 9)
+#define CAPHEAP_CAP_SPIRAM        (1u << 10) /**< external RAM */
+#define CAPHEAP_CAP_INTERNAL      (1u << 11) /**< internal RAM */
+#define CAPHEAP_CAP_DEFAULT       (1u << 12) /**< eligible for plain malloc() */
+#define CAPHEAP_CAP_IRAM_8BIT     (1u << 13) /**< IRAM with byte access */
+#define CAPHEAP_CAP_RETENTION     (1u << 14) /**< reachable by retention DMA */
+#define CAPHEAP_CAP_RTCRAM        (1u << 15) /**< RTC fast memory */
+#define CAPHEAP_CAP_TCM           (1u << 16) /**< tightly coupled memory */
+#define CAPHEAP_CAP_DMA_DESC_AHB  (1u << 17) /**< holds AHB DMA descriptors */
+#define CAPHEAP_CAP_DMA_DESC_AXI  (1u << 18) /**< holds AXI DMA descriptors */
+#define CAPHEAP_CAP_CACHE_ALIGNED (1u << 19) /**< cache-line aligned */
+#define CAPHEAP_CAP_SIMD          (1u << 20) /**< SIMD-accessible, aligned */
+#define CAPHEAP_CAP_INVALID       (1u << 31) /**< never satisfiable */
+/** @} */
+
+/** Most memory types a capability heap holds (chip types + added ones). */
+#define CAPHEAP_CAPS_MAX_TYPES 16
+/** Most regions a capability heap holds. */
+#ifndef CAPHEAP_CAPS_MAX_REGIONS
+#define CAPHEAP_CAPS_MAX_REGIONS                                               \
+    (CAPHEAP_MAX_REGIONS < 32 ? CAPHEAP_MAX_REGIONS : 32)
+#endif
+/** Most application reservations capheap_caps_init() takes. */
+#define CAPHEAP_CAPS_MAX_RESERVED 24
+/** Cached selections (direct-mapped by caps mask). */
+#define CAPHEAP_CAPS_CACHE 8
+
+/** The qualifying types of one caps mask, in the order they are tried. */
+typedef struct {
+    uint32_t caps;       /**< the adjusted request mask */
+    uint32_t generation; /**< valid while it equals the heap's */
+    uint8_t count;       /**< number of candidate types */
+    bool shared;         /**< more than one type could serve it */
+    uint8_t tags[CAPHEAP_CAPS_MAX_TYPES];
+} capheap_caps_choice_t;
+
+/** A memory type as the capability heap uses it. */
+typedef struct {
+    const char *name;
+    uint32_t caps[CAPHEAP_PRIOS];
+    uint32_t all;   /**< OR of caps[] */
+    size_t reserve; /**< bytes kept for requests only this type serves */
+    uint8_t alias;  /**< regions are D/IRAM seen on both buses */
+} capheap_caps_type_t;
+
+/** A region that start-up stacks still use, added later. */
+typedef struct {
+    uintptr_t start, end;
+    uint8_t type;
+} capheap_caps_pending_t;
+
+/**
+ * A capability heap: a tagged-region heap plus the chip's types. Declare it
+ * static; it holds no pointers into the heap memory other than the core's.
+ */
+typedef struct {
+    const capheap_chip_t *chip;
+    capheap_heap_t *heap;
+    uint32_t generation; /**< bumped when types or regions change */
+    uint8_t type_count;
+    uint8_t pending_count;
+    bool started;    /**< enable_nonos_stack_heaps() has run */
+    bool monitoring; /**< a minimum-free monitoring window is open */
+    capheap_caps_type_t types[CAPHEAP_CAPS_MAX_TYPES];
+    capheap_caps_pending_t pending[8];
+    capheap_caps_choice_t cache[CAPHEAP_CAPS_CACHE];
+    size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /**< minima before the window */
+    void *heap_storage[CAPHEAP_HEAP_STORAGE_SIZE(CAPHEAP_CAPS_MAX_REGIONS,
+                                                 CAPHEAP_CAPS_MAX_TYPES) /
+                       sizeof(void *)];
+} capheap_caps_t;
+
+/** A range the application or a driver keeps for itself. */
+typedef struct {
+    uintptr_t start; /**< first byte */
+    uintptr_t end;   /**< one past the last */
+    const char *name;
+} capheap_caps_reservation_t;
+
+/**
+ * Build the heaps of @p chip: every region selected by @p opts, minus the
+ * chip's default reservations and @p extra, trimmed and split around them,
+ * fragments too small for a block dropped, neighbours of the same type
+ * merged. Start-up-stack regions wait for
+ * capheap_caps_enable_nonos_stack_heaps(). Touches the memory of every region
+ * (block headers).
+ * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL, bad chip data, too many
+ *         reservations); CAPHEAP_ERR_OVERLAP (two reservations overlap);
+ *         CAPHEAP_ERR_NO_SLOT (more regions than CAPHEAP_CAPS_MAX_REGIONS).
+ */
+capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
+                                const capheap_chip_options_t *opts,
+                                const capheap_caps_reservation_t *extra,
+                                size_t extra_count);
+
+/** Add the start-up-stack regions held back by init. Idempotent. */
+void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch);
+
+/**
+ * Add [start, end) as a heap with the capabilities of the chip region that
+ * contains @p start (ESP-IDF's heap_caps_add_region).
+ * @return CAPHEAP_OK, CAPHEAP_ERR_INVALID_ARG, CAPHEAP_ERR_FOREIGN_POINTER
+ *         (no chip region contains start), or as
+ * capheap_caps_add_region_with_caps().
+ */
+capheap_err_t capheap_caps_add_region(capheap_caps_t *ch, uintptr_t start,
+                                      uintptr_t end);
+
+/**
+ * Add [start, end) as a heap with explicit capabilities per priority level.
+ * The range may not straddle the start or end of an existing heap nor equal
+ * one; it may lie inside one (a buffer made into a heap) or beside it.
+ * After start-up its minimum free starts at 0 so it never raises the
+ * minimum-free figures.
+ * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL caps, start 0,
+ *         end <= start); CAPHEAP_ERR_OVERLAP; CAPHEAP_ERR_NO_SLOT (no type
+ *         or region slot left); CAPHEAP_ERR_TOO_SMALL.
+ */
+capheap_err_t
+capheap_caps_add_region_with_caps(capheap_caps_t *ch,
+                                  const uint32_t caps[CAPHEAP_PRIOS],
+                                  uintptr_t start, uintptr_t end);
+
+/**
+ * Keep @p bytes of every heap of the type named @p type_name for requests
+ * that no other type could serve (for example internal DMA RAM when plain
+ * requests could go elsewhere). 0 turns it off (the default).
+ * @return CAPHEAP_OK or CAPHEAP_ERR_INVALID_ARG (unknown type).
+ */
+capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
+                                       const char *type_name, size_t bytes);
+
+/** Allocate @p size bytes with all of @p caps. NULL for size 0 or failure. */
+void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps);
+
+/**
+ * Allocate aligned. NULL when alignment is 0 or not a power of two, size
+ * is 0, or no qualifying heap has room.
+ */
+void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
+                                 size_t size, uint32_t caps);
+
+/** Free a block from any heap, by either of its addresses. NULL is ignored. */
+void capheap_caps_free(capheap_caps_t *ch, void *ptr);
+
+/**
+ * Resize to @p size bytes with @p caps: in place when the block's type has
+ * all of caps (and it is no instruction-bus alias), else move to a
+ * qualifying heap keeping min(old, new) bytes. NULL ptr allocates; size 0
+ * frees and returns NULL; on failure NULL and the old block is untouched.
+ */
+void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
+                           uint32_t caps);
+
+/** Usable bytes of a block (0 after the error hook for a bad pointer). */
+size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr);
+
+/** Sum of the sizes of the heaps whose types have all of @p caps. */
+size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps);
+
+/** Statistics summed over the heaps whose types have all of @p caps
+ * (largest free block: the maximum). */
+void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
+                        capheap_stats_t *out);
+
+/** The type (tag) a live block belongs to, or -1. */
+int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr);
+
+/** The instruction-bus address of data-bus address @p d of dual-mapped
+ * D/IRAM (@p d itself when the chip has no such RAM). */
+uintptr_t capheap_caps_dram_to_iram(const capheap_chip_t *chip, uintptr_t d);
+
+/** The data-bus address of instruction-bus address @p i. */
+uintptr_t capheap_caps_iram_to_dram(const capheap_chip_t *chip, uintptr_t i);
+
+/** Whether any type has all of @p caps. */
+bool capheap_caps_satisfiable(const capheap_caps_t *ch, uint32_t caps);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAPHEAP_CAPS_H */

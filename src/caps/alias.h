@@ -1,0 +1,43 @@
+/*
+ * alias.h - dual-mapped D/IRAM: the same RAM on the data and instruction bus.
+ */
+#ifndef CAPHEAP_CAPS_ALIAS_H
+#define CAPHEAP_CAPS_ALIAS_H
+
+#include "capheap/caps.h"
+
+/** The alias window whose instruction-bus side holds @p a, or NULL. */
+static inline const capheap_alias_t *
+capheap_alias_of_iram(const capheap_chip_t *chip, uintptr_t a) {
+    for (unsigned i = 0; i < chip->alias_count; i++) {
+        const capheap_alias_t *w = &chip->aliases[i];
+        if (a - w->iram_lo < w->dram_hi - w->dram_lo)
+            return w;
+    }
+    return NULL;
+}
+
+/** The alias window whose data-bus side holds @p a, or NULL. */
+static inline const capheap_alias_t *
+capheap_alias_of_dram(const capheap_chip_t *chip, uintptr_t a) {
+    for (unsigned i = 0; i < chip->alias_count; i++) {
+        const capheap_alias_t *w = &chip->aliases[i];
+        if (a - w->dram_lo < w->dram_hi - w->dram_lo)
+            return w;
+    }
+    return NULL;
+}
+
+/** An EXEC block from D/IRAM type @p t, returned by its instruction-bus
+ * address. */
+void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
+                               size_t size);
+
+/** The data-bus block behind an instruction-bus pointer, or NULL after the
+ * error hook (naming @p op) if it is not one. */
+void *capheap_alias_block(capheap_caps_t *ch, const void *iptr, const char *op);
+
+/** Usable bytes behind an instruction-bus pointer (0 if it is not one). */
+size_t capheap_alias_usable(capheap_caps_t *ch, const void *iptr);
+
+#endif

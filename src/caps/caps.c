@@ -1,0 +1,393 @@
+/*
+ * caps.c - the capability layer: memory types as tags, selection by caps.
+ *
+ * One tag of the core heap per memory type. A request's mask is adjusted
+ * (alignment, EXEC rules), mapped to the ordered list of qualifying types
+ * (cached per mask), and each type is tried in turn. Dual-mapped D/IRAM
+ * serves EXEC requests through the instruction-bus alias (alias.c).
+ */
+#include <string.h>
+
+#include "alias.h"
+#include "capheap/caps.h"
+#include "layout.h"
+
+#define ROUND4(n) (((n) + 3u) & ~(size_t)3u)
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static void invalidate(capheap_caps_t *ch) {
+    ch->generation++;
+}
+
+static capheap_err_t add_piece(capheap_caps_t *ch, const capheap_avail_t *a) {
+    capheap_err_t err = capheap_heap_add_region(
+        ch->heap, (void *)a->start, (size_t)(a->end - a->start), a->type);
+    /* A sliver too small for a block is not worth a heap. */
+    return err == CAPHEAP_ERR_TOO_SMALL ? CAPHEAP_OK : err;
+}
+
+static void set_type(capheap_caps_type_t *t, const char *name,
+                     const uint32_t caps[CAPHEAP_PRIOS]) {
+    t->name = name;
+    t->all = 0;
+    for (int p = 0; p < CAPHEAP_PRIOS; p++) {
+        t->caps[p] = caps[p];
+        t->all |= caps[p];
+    }
+    t->reserve = 0;
+    t->alias = 0;
+}
+
+capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
+                                const capheap_chip_options_t *opts,
+                                const capheap_caps_reservation_t *extra,
+                                size_t extra_count) {
+    static const capheap_chip_options_t no_opts = {0, 0, 0, 0};
+    if (!ch || !chip || chip->type_count > CAPHEAP_CAPS_MAX_TYPES ||
+        (extra_count && !extra) || extra_count > CAPHEAP_CAPS_MAX_RESERVED)
+        return CAPHEAP_ERR_INVALID_ARG;
+    if (!opts)
+        opts = &no_opts;
+    memset(ch, 0, sizeof *ch);
+    ch->chip = chip;
+    ch->heap =
+        capheap_heap_init(ch->heap_storage, sizeof ch->heap_storage,
+                          CAPHEAP_CAPS_MAX_REGIONS, CAPHEAP_CAPS_MAX_TYPES);
+    if (!ch->heap)
+        return CAPHEAP_ERR_INVALID_ARG;
+    ch->type_count = chip->type_count;
+    for (unsigned i = 0; i < chip->type_count; i++)
+        set_type(&ch->types[i], chip->types[i].name, chip->types[i].caps);
+
+    capheap_avail_t av[CAPHEAP_CAPS_MAX_REGIONS];
+    size_t n = 0;
+    capheap_err_t err = capheap_layout_build(
+        chip, opts, extra, extra_count, av, CAPHEAP_CAPS_MAX_REGIONS, &n, NULL);
+    if (err)
+        return err;
+    /* Largest first: each type's control block lands in its largest region
+     * at once instead of moving there later. */
+    for (size_t i = 1; i < n; i++) {
+        capheap_avail_t x = av[i];
+        size_t j = i;
+        for (; j > 0 && av[j - 1].end - av[j - 1].start < x.end - x.start; j--)
+            av[j] = av[j - 1];
+        av[j] = x;
+    }
+    for (size_t i = 0; i < n && !err; i++) {
+        if (capheap_alias_of_dram(chip, av[i].start))
+            ch->types[av[i].type].alias = 1;
+        if (!av[i].startup_stack) {
+            err = add_piece(ch, &av[i]);
+        } else if (ch->pending_count <
+                   sizeof ch->pending / sizeof ch->pending[0]) {
+            ch->pending[ch->pending_count++] =
+                (capheap_caps_pending_t){av[i].start, av[i].end, av[i].type};
+        } else {
+            err = CAPHEAP_ERR_NO_SLOT;
+        }
+    }
+    invalidate(ch);
+    return err;
+}
+
+void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch) {
+    for (unsigned i = 0; i < ch->pending_count; i++) {
+        capheap_avail_t a = {ch->pending[i].start, ch->pending[i].end,
+                             ch->pending[i].type, true};
+        (void)add_piece(ch, &a);
+    }
+    ch->pending_count = 0;
+    ch->started = true;
+    invalidate(ch);
+}
+
+/* ESP-IDF's rule: a new heap may lie beside or inside an existing one, but
+ * may not straddle its start or end, nor equal it. */
+static capheap_err_t check_heap_overlap(capheap_caps_t *ch, uintptr_t start,
+                                        uintptr_t end) {
+    for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
+        capheap_region_info_t r;
+        capheap_heap_region_info(ch->heap, i, &r);
+        uintptr_t s = (uintptr_t)r.start, e = (uintptr_t)r.end;
+        if ((start < s && s < end) || (start < e && e < end) ||
+            (start == s && end == e))
+            return CAPHEAP_ERR_OVERLAP;
+    }
+    return CAPHEAP_OK;
+}
+
+static int find_type(const capheap_caps_t *ch,
+                     const uint32_t caps[CAPHEAP_PRIOS]) {
+    for (unsigned t = 0; t < ch->type_count; t++) {
+        if (ch->types[t].caps[0] == caps[0] &&
+            ch->types[t].caps[1] == caps[1] && ch->types[t].caps[2] == caps[2])
+            return (int)t;
+    }
+    return -1;
+}
+
+capheap_err_t
+capheap_caps_add_region_with_caps(capheap_caps_t *ch,
+                                  const uint32_t caps[CAPHEAP_PRIOS],
+                                  uintptr_t start, uintptr_t end) {
+    if (!ch || !caps || start == 0 || end <= start)
+        return CAPHEAP_ERR_INVALID_ARG;
+    capheap_err_t err = check_heap_overlap(ch, start, end);
+    if (err)
+        return err;
+    int t = find_type(ch, caps);
+    bool fresh = t < 0;
+    if (fresh) {
+        if (ch->type_count == CAPHEAP_CAPS_MAX_TYPES)
+            return CAPHEAP_ERR_NO_SLOT;
+        t = ch->type_count;
+        set_type(&ch->types[t], "added", caps);
+    }
+    capheap_stats_t before;
+    capheap_heap_tag_stats(ch->heap, (unsigned)t, &before);
+    err = capheap_heap_add_region(ch->heap, (void *)start, end - start,
+                                  (unsigned)t);
+    if (err)
+        return err;
+    if (fresh)
+        ch->type_count++;
+    if (capheap_alias_of_dram(ch->chip, start))
+        ch->types[t].alias = 1;
+    /* After start-up a new heap must not raise the minimum-free figures. */
+    if (ch->started)
+        capheap_heap_restore_min_free(ch->heap, (unsigned)t,
+                                      fresh ? 0 : before.minimum_free_bytes);
+    invalidate(ch);
+    return CAPHEAP_OK;
+}
+
+capheap_err_t capheap_caps_add_region(capheap_caps_t *ch, uintptr_t start,
+                                      uintptr_t end) {
+    if (!ch || start == 0)
+        return CAPHEAP_ERR_INVALID_ARG;
+    const capheap_chip_t *chip = ch->chip;
+    for (unsigned i = 0; i < chip->region_count; i++) {
+        const capheap_region_desc_t *d = &chip->regions[i];
+        if (start >= d->start && start < d->start + d->size)
+            return capheap_caps_add_region_with_caps(
+                ch, chip->types[d->type].caps, start, end);
+    }
+    return CAPHEAP_ERR_FOREIGN_POINTER;
+}
+
+static bool same_name(const char *a, const char *b) {
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
+                                       const char *type_name, size_t bytes) {
+    for (unsigned t = 0; ch && type_name && t < ch->type_count; t++) {
+        if (same_name(ch->types[t].name, type_name)) {
+            ch->types[t].reserve = bytes;
+            return CAPHEAP_OK;
+        }
+    }
+    return CAPHEAP_ERR_INVALID_ARG;
+}
+
+/* ---- selection --------------------------------------------------------- */
+
+/* The types that qualify for @p caps, in ESP-IDF's order: priority level
+ * first, then type order; each type once (a later level adds nothing). */
+static const capheap_caps_choice_t *choose(capheap_caps_t *ch, uint32_t caps) {
+    capheap_caps_choice_t *c =
+        &ch->cache[(caps * 0x9E3779B1u) >> 29 & (CAPHEAP_CAPS_CACHE - 1)];
+    if (c->caps == caps && c->generation == ch->generation)
+        return c;
+    uint32_t seen = 0;
+    c->count = 0;
+    for (int p = 0; p < CAPHEAP_PRIOS; p++) {
+        for (unsigned t = 0; t < ch->type_count; t++) {
+            const capheap_caps_type_t *ty = &ch->types[t];
+            if ((ty->caps[p] & caps) && (ty->all & caps) == caps &&
+                !(seen & (1u << t))) {
+                seen |= 1u << t;
+                c->tags[c->count++] = (uint8_t)t;
+            }
+        }
+    }
+    c->shared = c->count > 1;
+    c->caps = caps;
+    c->generation = ch->generation;
+    return c;
+}
+
+bool capheap_caps_satisfiable(const capheap_caps_t *ch, uint32_t caps) {
+    for (unsigned t = 0; t < ch->type_count; t++) {
+        if ((ch->types[t].all & caps) == caps)
+            return true;
+    }
+    return false;
+}
+
+/* ESP-IDF's adjustments: alignment for DMA and SIMD, EXEC rules, 32BIT
+ * rounding. False if no memory can satisfy the request. */
+static bool adjust(const capheap_chip_t *chip, size_t *alignment, size_t *size,
+                   uint32_t *caps) {
+    uint32_t c = *caps;
+    size_t align = *alignment, hw = 1;
+    if (c & (CAPHEAP_CAP_DMA | CAPHEAP_CAP_DMA_DESC_AHB |
+             CAPHEAP_CAP_DMA_DESC_AXI | CAPHEAP_CAP_CACHE_ALIGNED))
+        hw = chip->cache_line;
+    if ((c & CAPHEAP_CAP_SIMD) && chip->simd_align > hw)
+        hw = chip->simd_align;
+    if (hw > align)
+        align = hw;
+    if (c & (CAPHEAP_CAP_DMA_DESC_AHB | CAPHEAP_CAP_DMA_DESC_AXI))
+        c = (c & ~(CAPHEAP_CAP_DMA_DESC_AHB | CAPHEAP_CAP_DMA_DESC_AXI)) |
+            CAPHEAP_CAP_DMA;
+    if ((c & CAPHEAP_CAP_DMA) && (c & CAPHEAP_CAP_SPIRAM))
+        c &= ~CAPHEAP_CAP_DMA;
+    c &= ~CAPHEAP_CAP_CACHE_ALIGNED;
+    if (c & CAPHEAP_CAP_EXEC) {
+        if (c & (CAPHEAP_CAP_8BIT | CAPHEAP_CAP_DMA))
+            return false;
+        c |= CAPHEAP_CAP_32BIT;
+    }
+    size_t n = *size;
+    if (n == 0 || n > chip->max_alloc)
+        return false;
+    if (hw > 1) /* the buffer must not share a cache line with another */
+        n = (n + hw - 1) & ~(hw - 1);
+    if (c & CAPHEAP_CAP_32BIT)
+        n = ROUND4(n);
+    *alignment = align;
+    *size = n;
+    *caps = c;
+    return true;
+}
+
+/* Whether type @p t may give @p size bytes without eating its reserve. */
+static bool reserve_allows(capheap_caps_t *ch, const capheap_caps_choice_t *c,
+                           unsigned t, size_t size) {
+    size_t keep = ch->types[t].reserve;
+    if (!keep || !c->shared)
+        return true;
+    size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
+    return free_bytes >= keep && free_bytes - keep >= size;
+}
+
+static void *alloc_in(capheap_caps_t *ch, unsigned t, size_t alignment,
+                      size_t size, uint32_t caps) {
+    if ((caps & CAPHEAP_CAP_EXEC) && ch->types[t].alias)
+        return capheap_alias_alloc_exec(ch, t, alignment, size);
+    if (alignment > CAPHEAP_ALIGNMENT)
+        return capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
+    return capheap_heap_alloc(ch->heap, t, size);
+}
+
+void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
+                                 size_t size, uint32_t caps) {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
+        !adjust(ch->chip, &alignment, &size, &caps))
+        return NULL;
+    const capheap_caps_choice_t *c = choose(ch, caps);
+    for (unsigned i = 0; i < c->count; i++) {
+        unsigned t = c->tags[i];
+        if (!reserve_allows(ch, c, t, size))
+            continue;
+        void *p = alloc_in(ch, t, alignment, size, caps);
+        if (p)
+            return p;
+    }
+    return NULL;
+}
+
+void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
+    return capheap_caps_aligned_alloc(ch, 1, size, caps);
+}
+
+/* ---- free, realloc, sizes ---------------------------------------------- */
+
+void capheap_caps_free(capheap_caps_t *ch, void *ptr) {
+    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr)) {
+        ptr = capheap_alias_block(ch, ptr, "free");
+        if (!ptr)
+            return;
+    }
+    capheap_heap_free(ch->heap, ptr);
+}
+
+size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr) {
+    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr))
+        return capheap_alias_usable(ch, ptr);
+    return capheap_heap_usable_size(ch->heap, ptr);
+}
+
+int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr) {
+    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr)) {
+        ptr = capheap_alias_block(ch, ptr, "block_type");
+        if (!ptr)
+            return -1;
+    }
+    return capheap_heap_block_tag(ch->heap, ptr);
+}
+
+void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
+                           uint32_t caps) {
+    if (!ptr)
+        return capheap_caps_alloc(ch, size, caps);
+    if (size == 0) {
+        capheap_caps_free(ch, ptr);
+        return NULL;
+    }
+    size_t alignment = 1;
+    bool alias = capheap_alias_of_iram(ch->chip, (uintptr_t)ptr);
+    int t = capheap_caps_block_type(ch, ptr);
+    if (t < 0 || !adjust(ch->chip, &alignment, &size, &caps))
+        return NULL;
+    /* In place when the block's own type has every capability asked for. */
+    if (!alias && alignment <= CAPHEAP_ALIGNMENT &&
+        (ch->types[t].all & caps) == caps &&
+        !((caps & CAPHEAP_CAP_EXEC) && ch->types[t].alias)) {
+        void *p = capheap_heap_realloc(ch->heap, ptr, size);
+        if (p)
+            return p;
+    }
+    void *q = capheap_caps_aligned_alloc(ch, alignment, size, caps);
+    if (!q)
+        return NULL;
+    size_t old = capheap_caps_usable_size(ch, ptr);
+    memcpy(q, ptr, old < size ? old : size);
+    capheap_caps_free(ch, ptr);
+    return q;
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps) {
+    capheap_stats_t s;
+    capheap_caps_stats(ch, caps, &s);
+    return s.total_bytes;
+}
+
+void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
+                        capheap_stats_t *out) {
+    memset(out, 0, sizeof *out);
+    for (unsigned t = 0; t < ch->type_count; t++) {
+        capheap_stats_t s;
+        if ((ch->types[t].all & caps) != caps)
+            continue;
+        capheap_heap_tag_stats(ch->heap, t, &s);
+        out->total_bytes += s.total_bytes;
+        out->free_bytes += s.free_bytes;
+        out->allocated_bytes += s.allocated_bytes;
+        if (s.largest_free_block > out->largest_free_block)
+            out->largest_free_block = s.largest_free_block;
+        out->minimum_free_bytes += s.minimum_free_bytes;
+        out->allocated_blocks += s.allocated_blocks;
+        out->free_blocks += s.free_blocks;
+        out->total_blocks += s.total_blocks;
+    }
+}
