@@ -86,7 +86,7 @@ typedef struct {
     uint32_t caps;       /**< the adjusted request mask */
     uint32_t generation; /**< valid while it equals the heap's */
     uint8_t count;       /**< number of candidate types */
-    bool shared;         /**< more than one type could serve it */
+    bool plain;          /**< a type without a reserve could serve it */
     uint8_t tags[CAPHEAP_CAPS_MAX_TYPES];
 } capheap_caps_choice_t;
 
@@ -178,9 +178,12 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
                                   uintptr_t start, uintptr_t end);
 
 /**
- * Keep @p bytes of every heap of the type named @p type_name for requests
- * that no other type could serve (for example internal DMA RAM when plain
- * requests could go elsewhere). 0 turns it off (the default).
+ * Keep @p bytes of the type named @p type_name for the requests that only
+ * types with a reserve can serve. A request that some type without a
+ * reserve could also serve (a DEFAULT request PSRAM can take) leaves the
+ * last @p bytes of this type alone; a request only reserved types can serve
+ * (a DMA buffer) may use them. Beyond ESP-IDF, which lets plain requests eat
+ * internal DMA memory while PSRAM has room. 0 turns it off (the default).
  * @return CAPHEAP_OK or CAPHEAP_ERR_INVALID_ARG (unknown type).
  */
 capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,

@@ -190,6 +190,7 @@ capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
     for (unsigned t = 0; ch && type_name && t < ch->type_count; t++) {
         if (same_name(ch->types[t].name, type_name)) {
             ch->types[t].reserve = bytes;
+            invalidate(ch);
             return CAPHEAP_OK;
         }
     }
@@ -217,7 +218,9 @@ static const capheap_caps_choice_t *choose(capheap_caps_t *ch, uint32_t caps) {
             }
         }
     }
-    c->shared = c->count > 1;
+    c->plain = false;
+    for (unsigned i = 0; i < c->count; i++)
+        c->plain |= ch->types[c->tags[i]].reserve == 0;
     c->caps = caps;
     c->generation = ch->generation;
     return c;
@@ -268,11 +271,12 @@ static bool adjust(const capheap_chip_t *chip, size_t *alignment, size_t *size,
     return true;
 }
 
-/* Whether type @p t may give @p size bytes without eating its reserve. */
+/* Whether type @p t may give @p size bytes: its reserve is kept from
+ * requests that a type without a reserve could also serve. */
 static bool reserve_allows(capheap_caps_t *ch, const capheap_caps_choice_t *c,
                            unsigned t, size_t size) {
     size_t keep = ch->types[t].reserve;
-    if (!keep || !c->shared)
+    if (!keep || !c->plain)
         return true;
     size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
     return free_bytes >= keep && free_bytes - keep >= size;

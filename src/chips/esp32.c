@@ -4,7 +4,11 @@
  */
 #include "capheap/caps.h"
 
-enum { DRAM, DIRAM, IRAM, SPIRAM, RTCRAM, IRAM_8BIT };
+/* Type order breaks ties within a priority level, as list order does in
+ * ESP-IDF: PSRAM first (it registers at the head of the list, so plain
+ * DEFAULT requests go there), RTC memory last (used only when all else is
+ * full). */
+enum { SPIRAM, DRAM, DIRAM, IRAM, IRAM_8BIT, RTCRAM };
 
 #define C(x) CAPHEAP_CAP_##x
 

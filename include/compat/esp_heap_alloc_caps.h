@@ -1,0 +1,64 @@
+/**
+ * @file esp_heap_alloc_caps.h
+ * @brief The seed's original capability API (ESP-IDF, 2016), over capheap.
+ *
+ * Same names and meaning as the 2016 header, plus the FreeRTOS port
+ * functions it defined. All of them use the global capability heap of
+ * esp_heap_caps.h, so memory from pvPortMallocCaps() can be given to free(),
+ * heap_caps_free() or vPortFree().
+ *
+ * Where the original was defective, capheap does better:
+ * - xPortGetFreeHeapSizeCaps() counted a heap once for every priority level
+ *   at which it matched; here each heap counts once.
+ * - esp_ptr_dma_capable() knew only the ESP32's range; here it asks the chip
+ *   in use.
+ */
+#ifndef CAPHEAP_COMPAT_ESP_HEAP_ALLOC_CAPS_H
+#define CAPHEAP_COMPAT_ESP_HEAP_ALLOC_CAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp_heap_caps.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Build the heaps (same as heap_caps_init()). */
+void heap_alloc_caps_init(void);
+
+/** Let the regions holding the ROM's start-up stacks be used (same as
+ * heap_caps_enable_nonos_stack_heaps()). */
+void heap_alloc_enable_nonos_stack_tag(void);
+
+/** Allocate memory that has all of @p caps; NULL on failure. */
+void *pvPortMallocCaps(size_t xWantedSize, uint32_t caps);
+
+/** Free bytes in the heaps that offer any of @p caps at some priority. */
+size_t xPortGetFreeHeapSizeCaps(uint32_t caps);
+
+/** The lowest free bytes ever seen in those heaps (summed per heap). */
+size_t xPortGetMinimumEverFreeHeapSizeCaps(uint32_t caps);
+
+/** Whether DMA can reach @p ptr on the chip in use. */
+bool esp_ptr_dma_capable(const void *ptr);
+
+/** @name FreeRTOS port functions, as the original defined them
+ * @{ */
+/** pvPortMallocCaps(size, MALLOC_CAP_8BIT). */
+void *pvPortMalloc(size_t xWantedSize);
+/** Free memory from any of these allocators. */
+void vPortFree(void *pv);
+/** xPortGetFreeHeapSizeCaps(MALLOC_CAP_8BIT). */
+size_t xPortGetFreeHeapSize(void);
+/** xPortGetMinimumEverFreeHeapSizeCaps(MALLOC_CAP_8BIT). */
+size_t xPortGetMinimumEverFreeHeapSize(void);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,208 @@
+/**
+ * @file esp_heap_caps.h
+ * @brief ESP-IDF's capability-based heap API, over capheap.
+ *
+ * Same names, types, return codes and behaviour as ESP-IDF's
+ * `esp_heap_caps.h`, so code written for it builds unchanged. The functions
+ * work on one global capability heap, created by heap_caps_init()
+ * (esp_heap_caps_init.h) for the chip chosen at build time, or on the host
+ * for the simulated chip chosen by CAPHEAP_CHIP (see README).
+ *
+ * Where capheap does better than ESP-IDF, and says so here:
+ * - Picking the heap for a caps mask costs a cache lookup, not a walk of
+ *   every heap; free finds the heap in O(1), not by a linear search.
+ * - heap_caps_get_largest_free_block() is a size that is guaranteed to
+ *   succeed right now.
+ * - Bad pointers go to capheap's error hook (capheap_set_error_hook()) and
+ *   change nothing, instead of an assertion deep in the allocator.
+ * - heap_caps_calloc_prefer() reports n * size to the failure callback.
+ * - Aligned EXEC requests that would land in dual-mapped D/IRAM are served
+ *   only up to 4-byte alignment (the instruction address is fixed by the
+ *   data address); other EXEC memory serves larger alignments.
+ */
+#ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
+#define CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capheap/caps.h"
+#include "esp_err.h"
+#include "multi_heap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Capabilities (ESP-IDF's names and values)
+ * @{ */
+#define MALLOC_CAP_EXEC          CAPHEAP_CAP_EXEC
+#define MALLOC_CAP_32BIT         CAPHEAP_CAP_32BIT
+#define MALLOC_CAP_8BIT          CAPHEAP_CAP_8BIT
+#define MALLOC_CAP_DMA           CAPHEAP_CAP_DMA
+#define MALLOC_CAP_PID2          CAPHEAP_CAP_PID2
+#define MALLOC_CAP_PID3          CAPHEAP_CAP_PID3
+#define MALLOC_CAP_PID4          CAPHEAP_CAP_PID4
+#define MALLOC_CAP_PID5          CAPHEAP_CAP_PID5
+#define MALLOC_CAP_PID6          CAPHEAP_CAP_PID6
+#define MALLOC_CAP_PID7          CAPHEAP_CAP_PID7
+#define MALLOC_CAP_SPIRAM        CAPHEAP_CAP_SPIRAM
+#define MALLOC_CAP_INTERNAL      CAPHEAP_CAP_INTERNAL
+#define MALLOC_CAP_DEFAULT       CAPHEAP_CAP_DEFAULT
+#define MALLOC_CAP_IRAM_8BIT     CAPHEAP_CAP_IRAM_8BIT
+#define MALLOC_CAP_RETENTION     CAPHEAP_CAP_RETENTION
+#define MALLOC_CAP_RTCRAM        CAPHEAP_CAP_RTCRAM
+#define MALLOC_CAP_TCM           CAPHEAP_CAP_TCM
+#define MALLOC_CAP_DMA_DESC_AHB  CAPHEAP_CAP_DMA_DESC_AHB
+#define MALLOC_CAP_DMA_DESC_AXI  CAPHEAP_CAP_DMA_DESC_AXI
+#define MALLOC_CAP_CACHE_ALIGNED CAPHEAP_CAP_CACHE_ALIGNED
+#define MALLOC_CAP_SIMD          CAPHEAP_CAP_SIMD
+#define MALLOC_CAP_INVALID       CAPHEAP_CAP_INVALID
+/** @} */
+
+/** Called when an allocation fails: requested size, caps, function name. */
+typedef void (*esp_alloc_failed_hook_t)(size_t size, uint32_t caps,
+                                        const char *function_name);
+
+/**
+ * Register the one callback for failed allocations (replacing any). It runs
+ * once per failed request with size > 0, after every fallback has failed.
+ * @return ESP_OK, or ESP_ERR_INVALID_ARG for NULL.
+ */
+esp_err_t
+heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback);
+
+/** Allocate @p size bytes with all of @p caps; NULL for size 0 or failure. */
+void *heap_caps_malloc(size_t size, uint32_t caps);
+
+/** Free memory from any heap_caps_ or malloc function. NULL is ignored. */
+void heap_caps_free(void *ptr);
+
+/**
+ * Resize a block, possibly to memory with other caps: in place when the
+ * block's heap has all of @p caps, else move, keeping min(old, new) bytes.
+ * NULL @p ptr allocates; size 0 frees and returns NULL; on failure NULL and
+ * the old block is untouched.
+ */
+void *heap_caps_realloc(void *ptr, size_t size, uint32_t caps);
+
+/**
+ * Allocate @p size bytes aligned to @p alignment (a non-zero power of two)
+ * with all of @p caps. NULL, without the failure callback, for a bad
+ * alignment or size 0.
+ */
+void *heap_caps_aligned_alloc(size_t alignment, size_t size, uint32_t caps);
+
+/** Deprecated alias of heap_caps_free(). */
+void heap_caps_aligned_free(void *ptr);
+
+/** Aligned, zeroed allocation of @p n * @p size bytes; NULL on overflow. */
+void *heap_caps_aligned_calloc(size_t alignment, size_t n, size_t size,
+                               uint32_t caps);
+
+/** Zeroed allocation of @p n * @p size bytes; NULL on overflow. */
+void *heap_caps_calloc(size_t n, size_t size, uint32_t caps);
+
+/** Bytes of the heaps that have all of @p caps (metadata included). */
+size_t heap_caps_get_total_size(uint32_t caps);
+
+/** Free bytes in the heaps that have all of @p caps. */
+size_t heap_caps_get_free_size(uint32_t caps);
+
+/** Sum of the lowest free bytes seen in each heap that has all of @p caps
+ * (not a simultaneous minimum). */
+size_t heap_caps_get_minimum_free_size(uint32_t caps);
+
+/** Largest size an allocation with @p caps is guaranteed to get now. */
+size_t heap_caps_get_largest_free_block(uint32_t caps);
+
+/** Start a minimum-free monitoring window (restarting one is allowed).
+ * @return ESP_OK */
+esp_err_t heap_caps_monitor_local_minimum_free_size_start(void);
+
+/** End the window: each heap's minimum becomes the lower of the window's
+ * and the one before it. @return ESP_OK, or ESP_FAIL if none was open. */
+esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void);
+
+/** Statistics over the heaps that have all of @p caps. */
+void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps);
+
+/** Print, per heap with all of @p caps, its address, sizes and blocks, then
+ * the totals. */
+void heap_caps_print_heap_info(uint32_t caps);
+
+/** Check every heap. @return true if no corruption was found. */
+bool heap_caps_check_integrity_all(bool print_errors);
+
+/** Check the heaps that have all of @p caps. */
+bool heap_caps_check_integrity(uint32_t caps, bool print_errors);
+
+/** Check the heap containing @p addr; false if no heap contains it. */
+bool heap_caps_check_integrity_addr(intptr_t addr, bool print_errors);
+
+/**
+ * Let malloc() use external RAM: requests of at most @p limit bytes stay in
+ * internal RAM, larger ones go to SPIRAM first.
+ */
+void heap_caps_malloc_extmem_enable(size_t limit);
+
+/** Try each of the @p num caps arguments in turn; the callback runs only if
+ * all fail. */
+void *heap_caps_malloc_prefer(size_t size, size_t num, ...);
+
+/** realloc with a list of caps to try in turn. */
+void *heap_caps_realloc_prefer(void *ptr, size_t size, size_t num, ...);
+
+/** calloc with a list of caps to try in turn. */
+void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...);
+
+/** Print every block of the heaps that have all of @p caps. */
+void heap_caps_dump(uint32_t caps);
+
+/** Print every block of every heap. */
+void heap_caps_dump_all(void);
+
+/** Usable size of a block (>= the request). Bad pointers go to the hook. */
+size_t heap_caps_get_allocated_size(void *ptr);
+
+/** Usable size of the live block containing @p ptr anywhere inside it.
+ * Walks that heap's blocks. Bad pointers go to the error hook. */
+size_t heap_caps_get_containing_block_size(void *ptr);
+
+/** A heap's bounds, as the walker reports them ("into": ESP-IDF's name). */
+typedef struct walker_heap_info {
+    intptr_t start;
+    intptr_t end;
+} walker_heap_into_t;
+
+/** A block, as the walker reports it. */
+typedef struct walker_block_info {
+    void *ptr;
+    size_t size;
+    bool used;
+} walker_block_info_t;
+
+/** Walker callback; return false to stop walking the current heap. */
+typedef bool (*heap_caps_walker_cb_t)(walker_heap_into_t heap_info,
+                                      walker_block_info_t block_info,
+                                      void *user_data);
+
+/** Visit every block of the heaps that have all of @p caps. */
+void heap_caps_walk(uint32_t caps, heap_caps_walker_cb_t walker_func,
+                    void *user_data);
+
+/** Visit every block of every heap. */
+void heap_caps_walk_all(heap_caps_walker_cb_t walker_func, void *user_data);
+
+/**
+ * The capability heap behind this API (after heap_caps_init()), for mixing
+ * it with capheap's native API. Not in ESP-IDF.
+ */
+capheap_caps_t *heap_caps_capheap(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,61 @@
+/**
+ * @file esp_heap_caps_init.h
+ * @brief ESP-IDF's heap start-up and runtime region API, over capheap.
+ */
+#ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_INIT_H
+#define CAPHEAP_COMPAT_ESP_HEAP_CAPS_INIT_H
+
+#include <stdint.h>
+
+#include "capheap/caps.h"
+#include "esp_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Build the heaps once at start-up. On a target: the chip of the build
+ * (capheap_esp_set_chip(), default ESP32) minus the reservations given with
+ * capheap_esp_reserve(). On a Linux host: first maps the simulated chip named
+ * by CAPHEAP_CHIP and the options in the environment (README, "Host
+ * simulation"). Aborts with a message if the memory cannot be set up.
+ * Calling it again rebuilds every heap (all blocks are lost): tests use this.
+ */
+void heap_caps_init(void);
+
+/** Make the regions that held start-up stacks available. */
+void heap_caps_enable_nonos_stack_heaps(void);
+
+/**
+ * Add [start, end) as a heap with the caps of the chip region holding start.
+ * @return ESP_OK; ESP_ERR_INVALID_ARG (start 0); ESP_ERR_NOT_FOUND (no chip
+ *         region holds start); ESP_FAIL (overlaps a heap); ESP_ERR_NO_MEM (no
+ *         slot left); ESP_ERR_INVALID_SIZE (too small).
+ */
+esp_err_t heap_caps_add_region(intptr_t start, intptr_t end);
+
+/**
+ * Add [start, end) as a heap with the given caps at three priority levels.
+ * @return ESP_OK; ESP_ERR_INVALID_ARG (NULL caps, start or end 0,
+ *         end <= start); ESP_FAIL (straddles or equals a heap); ESP_ERR_NO_MEM;
+ *         ESP_ERR_INVALID_SIZE.
+ */
+esp_err_t heap_caps_add_region_with_caps(const uint32_t caps[], intptr_t start,
+                                         intptr_t end);
+
+/** @name Not in ESP-IDF: what its linker script and Kconfig provide there
+ * @{ */
+/** The chip and options heap_caps_init() uses on a target. */
+void capheap_esp_set_chip(const capheap_chip_t *chip,
+                          const capheap_chip_options_t *opts);
+/** Keep [start, end) out of the heaps (SOC_RESERVE_MEMORY_REGION); before
+ * heap_caps_init(). @return ESP_OK or ESP_ERR_NO_MEM (table full). */
+esp_err_t capheap_esp_reserve(intptr_t start, intptr_t end, const char *name);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * esp_heap_alloc_caps.c - the seed's 2016 capability API over the global
+ * capability heap.
+ */
+#include "esp_heap_alloc_caps.h"
+#include "esp_heap_caps_init.h"
+#include "esp_heap_caps_private.h"
+
+void heap_alloc_caps_init(void) {
+    heap_caps_init();
+}
+
+void heap_alloc_enable_nonos_stack_tag(void) {
+    heap_caps_enable_nonos_stack_heaps();
+}
+
+void *pvPortMallocCaps(size_t xWantedSize, uint32_t caps) {
+    return heap_caps_malloc(xWantedSize, caps);
+}
+
+/* The original matched a heap whose caps at any priority share a bit with
+ * the mask; each heap counts once here. */
+static size_t sum_any(uint32_t caps, bool minimum) {
+    capheap_caps_t *ch = capheap_esp();
+    size_t sum = 0;
+    for (unsigned t = 0; t < ch->type_count; t++) {
+        capheap_stats_t s;
+        if (!(ch->types[t].all & caps))
+            continue;
+        capheap_heap_tag_stats(ch->heap, t, &s);
+        sum += minimum ? s.minimum_free_bytes : s.free_bytes;
+    }
+    return sum;
+}
+
+size_t xPortGetFreeHeapSizeCaps(uint32_t caps) {
+    return sum_any(caps, false);
+}
+
+size_t xPortGetMinimumEverFreeHeapSizeCaps(uint32_t caps) {
+    return sum_any(caps, true);
+}
+
+bool esp_ptr_dma_capable(const void *ptr) {
+    const capheap_chip_t *chip = capheap_esp()->chip;
+    uintptr_t a = (uintptr_t)ptr;
+    return a >= chip->dma_lo && a < chip->dma_hi;
+}
+
+void *pvPortMalloc(size_t xWantedSize) {
+    return pvPortMallocCaps(xWantedSize, MALLOC_CAP_8BIT);
+}
+
+void vPortFree(void *pv) {
+    heap_caps_free(pv);
+}
+
+size_t xPortGetFreeHeapSize(void) {
+    return xPortGetFreeHeapSizeCaps(MALLOC_CAP_8BIT);
+}
+
+size_t xPortGetMinimumEverFreeHeapSize(void) {
+    return xPortGetMinimumEverFreeHeapSizeCaps(MALLOC_CAP_8BIT);
+}

@@ -1,0 +1,404 @@
+/*
+ * esp_heap_caps.c - ESP-IDF's heap_caps_* API over one global capability
+ * heap. Each function maps to the native capheap_caps_* API; what is here is
+ * only ESP-IDF's contract around it: the failure callback, the prefer lists,
+ * calloc's zeroing, monitoring windows and the printed reports.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp_heap_caps.h"
+#include "esp_heap_caps_private.h"
+
+static esp_alloc_failed_hook_t failed_hook;
+
+esp_err_t
+heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback) {
+    if (!callback)
+        return ESP_ERR_INVALID_ARG;
+    failed_hook = callback;
+    return ESP_OK;
+}
+
+void capheap_esp_alloc_failed(size_t size, uint32_t caps, const char *fn) {
+    if (failed_hook)
+        failed_hook(size, caps, fn);
+#ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
+    fprintf(stderr, "Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
+            (unsigned)caps);
+    abort();
+#endif
+}
+
+void *heap_caps_malloc(size_t size, uint32_t caps) {
+    void *p = capheap_caps_alloc(capheap_esp(), size, caps);
+    if (!p && size)
+        capheap_esp_alloc_failed(size, caps, __func__);
+    return p;
+}
+
+void heap_caps_free(void *ptr) {
+    if (ptr)
+        capheap_caps_free(capheap_esp(), ptr);
+}
+
+void heap_caps_aligned_free(void *ptr) {
+    heap_caps_free(ptr);
+}
+
+void *heap_caps_realloc(void *ptr, size_t size, uint32_t caps) {
+    void *p = capheap_caps_realloc(capheap_esp(), ptr, size, caps);
+    if (!p && size)
+        capheap_esp_alloc_failed(size, caps, __func__);
+    return p;
+}
+
+static bool valid_alignment(size_t a) {
+    return a && !(a & (a - 1));
+}
+
+void *heap_caps_aligned_alloc(size_t alignment, size_t size, uint32_t caps) {
+    if (!valid_alignment(alignment) || size == 0)
+        return NULL;
+    void *p = capheap_caps_aligned_alloc(capheap_esp(), alignment, size, caps);
+    if (!p)
+        capheap_esp_alloc_failed(size, caps, __func__);
+    return p;
+}
+
+void *heap_caps_aligned_calloc(size_t alignment, size_t n, size_t size,
+                               uint32_t caps) {
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total))
+        return NULL;
+    void *p = heap_caps_aligned_alloc(alignment, total, caps);
+    if (p)
+        memset(p, 0, total);
+    return p;
+}
+
+void *heap_caps_calloc(size_t n, size_t size, uint32_t caps) {
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total))
+        return NULL;
+    void *p = heap_caps_malloc(total, caps);
+    if (p)
+        memset(p, 0, total);
+    return p;
+}
+
+/* ---- the malloc() policy --------------------------------------------- */
+
+/* SIZE_MAX: external RAM is not for malloc(). */
+static size_t extmem_limit = SIZE_MAX;
+
+void heap_caps_malloc_extmem_enable(size_t limit) {
+    extmem_limit = limit;
+}
+
+/* The caps malloc() tries first for @p size bytes. */
+static uint32_t default_caps(size_t size) {
+    if (extmem_limit == SIZE_MAX || size <= extmem_limit)
+        return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL;
+    return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_SPIRAM;
+}
+
+void *heap_caps_malloc_default(size_t size) {
+    capheap_caps_t *ch = capheap_esp();
+    void *p = capheap_caps_alloc(ch, size, default_caps(size));
+    if (!p && extmem_limit != SIZE_MAX)
+        p = capheap_caps_alloc(ch, size, CAPHEAP_CAP_DEFAULT);
+    if (!p && size)
+        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT, __func__);
+    return p;
+}
+
+void *heap_caps_realloc_default(void *ptr, size_t size) {
+    capheap_caps_t *ch = capheap_esp();
+    if (!ptr)
+        return heap_caps_malloc_default(size);
+    void *p = capheap_caps_realloc(ch, ptr, size, default_caps(size));
+    if (!p && size && extmem_limit != SIZE_MAX)
+        p = capheap_caps_realloc(ch, ptr, size, CAPHEAP_CAP_DEFAULT);
+    if (!p && size)
+        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT, __func__);
+    return p;
+}
+
+void *heap_caps_aligned_alloc_default(size_t alignment, size_t size) {
+    if (!valid_alignment(alignment) || size == 0)
+        return NULL;
+    capheap_caps_t *ch = capheap_esp();
+    void *p =
+        capheap_caps_aligned_alloc(ch, alignment, size, default_caps(size));
+    if (!p && extmem_limit != SIZE_MAX)
+        p = capheap_caps_aligned_alloc(ch, alignment, size,
+                                       CAPHEAP_CAP_DEFAULT);
+    if (!p)
+        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT, __func__);
+    return p;
+}
+
+/* ---- prefer lists ------------------------------------------------------ */
+
+void *heap_caps_malloc_prefer(size_t size, size_t num, ...) {
+    va_list ap;
+    uint32_t caps = 0;
+    void *p = NULL;
+    va_start(ap, num);
+    while (!p && num--) {
+        caps = va_arg(ap, uint32_t);
+        p = capheap_caps_alloc(capheap_esp(), size, caps);
+    }
+    va_end(ap);
+    if (!p && size)
+        capheap_esp_alloc_failed(size, caps, __func__);
+    return p;
+}
+
+void *heap_caps_realloc_prefer(void *ptr, size_t size, size_t num, ...) {
+    va_list ap;
+    uint32_t caps = 0;
+    void *p = NULL;
+    va_start(ap, num);
+    while (!p && num--) {
+        caps = va_arg(ap, uint32_t);
+        p = capheap_caps_realloc(capheap_esp(), ptr, size, caps);
+        if (!p && size == 0)
+            break; /* size 0 freed the block */
+    }
+    va_end(ap);
+    if (!p && size)
+        capheap_esp_alloc_failed(size, caps, __func__);
+    return p;
+}
+
+void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...) {
+    va_list ap;
+    uint32_t caps = 0;
+    void *p = NULL;
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total))
+        return NULL;
+    va_start(ap, num);
+    while (!p && num--) {
+        caps = va_arg(ap, uint32_t);
+        p = capheap_caps_alloc(capheap_esp(), total, caps);
+    }
+    va_end(ap);
+    if (p)
+        memset(p, 0, total);
+    else if (total)
+        capheap_esp_alloc_failed(total, caps, __func__);
+    return p;
+}
+
+/* ---- sizes and statistics --------------------------------------------- */
+
+static capheap_stats_t stats(uint32_t caps) {
+    capheap_stats_t s;
+    capheap_caps_stats(capheap_esp(), caps, &s);
+    return s;
+}
+
+size_t heap_caps_get_total_size(uint32_t caps) {
+    return stats(caps).total_bytes;
+}
+
+size_t heap_caps_get_free_size(uint32_t caps) {
+    return stats(caps).free_bytes;
+}
+
+size_t heap_caps_get_minimum_free_size(uint32_t caps) {
+    return stats(caps).minimum_free_bytes;
+}
+
+size_t heap_caps_get_largest_free_block(uint32_t caps) {
+    return stats(caps).largest_free_block;
+}
+
+void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps) {
+    capheap_stats_t s = stats(caps);
+    info->total_free_bytes = s.free_bytes;
+    info->total_allocated_bytes = s.allocated_bytes;
+    info->largest_free_block = s.largest_free_block;
+    info->minimum_free_bytes = s.minimum_free_bytes;
+    info->allocated_blocks = s.allocated_blocks;
+    info->free_blocks = s.free_blocks;
+    info->total_blocks = s.total_blocks;
+}
+
+size_t heap_caps_get_allocated_size(void *ptr) {
+    return capheap_caps_usable_size(capheap_esp(), ptr);
+}
+
+size_t heap_caps_get_containing_block_size(void *ptr) {
+    capheap_caps_t *ch = capheap_esp();
+    void *blk = capheap_heap_containing_block(ch->heap, ptr);
+    if (!blk) {
+        capheap_report_error(CAPHEAP_ERR_NOT_BLOCK, ptr,
+                             "heap_caps_get_containing_block_size");
+        return 0;
+    }
+    return capheap_heap_usable_size(ch->heap, blk);
+}
+
+/* ---- minimum-free monitoring ------------------------------------------- */
+
+esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
+    capheap_caps_t *ch = capheap_esp();
+    for (unsigned t = 0; t < ch->type_count; t++) {
+        size_t before = capheap_heap_reset_min_free(ch->heap, t);
+        /* Restarting keeps the lowest minimum seen before any window. */
+        if (!ch->monitoring || before < ch->saved_min[t])
+            ch->saved_min[t] = before;
+    }
+    ch->monitoring = true;
+    return ESP_OK;
+}
+
+esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void) {
+    capheap_caps_t *ch = capheap_esp();
+    if (!ch->monitoring)
+        return ESP_FAIL;
+    for (unsigned t = 0; t < ch->type_count; t++)
+        capheap_heap_restore_min_free(ch->heap, t, ch->saved_min[t]);
+    ch->monitoring = false;
+    return ESP_OK;
+}
+
+/* ---- integrity ---------------------------------------------------------- */
+
+static bool check(bool print_errors) {
+    capheap_check_report_t rep;
+    if (capheap_heap_check(capheap_esp()->heap, &rep) == CAPHEAP_OK)
+        return true;
+    if (print_errors)
+        printf("CORRUPT HEAP: %s at %p\n", rep.what, rep.addr);
+    return false;
+}
+
+bool heap_caps_check_integrity_all(bool print_errors) {
+    return check(print_errors);
+}
+
+/* One core heap holds every region, so any check covers all of them. */
+bool heap_caps_check_integrity(uint32_t caps, bool print_errors) {
+    (void)caps;
+    return check(print_errors);
+}
+
+bool heap_caps_check_integrity_addr(intptr_t addr, bool print_errors) {
+    if (!capheap_heap_contains(capheap_esp()->heap, (void *)addr))
+        return false;
+    return check(print_errors);
+}
+
+/* ---- walking and printing ---------------------------------------------- */
+
+typedef struct {
+    capheap_caps_t *ch;
+    uint32_t caps;
+    heap_caps_walker_cb_t fn;
+    void *user;
+    int stopped_region; /* region whose walk the callback ended, or -1 */
+} walk_ctx_t;
+
+static bool region_selected(capheap_caps_t *ch, unsigned tag, uint32_t caps) {
+    return caps == CAPHEAP_CAP_INVALID || (ch->types[tag].all & caps) == caps;
+}
+
+static bool walk_one(const capheap_block_info_t *b, void *user) {
+    walk_ctx_t *w = user;
+    if (b->control || (int)b->region == w->stopped_region ||
+        !region_selected(w->ch, b->tag, w->caps))
+        return true;
+    capheap_region_info_t r;
+    capheap_heap_region_info(w->ch->heap, b->region, &r);
+    walker_heap_into_t hi = {(intptr_t)r.start, (intptr_t)r.end};
+    walker_block_info_t bi = {b->ptr, b->size, b->used};
+    /* false stops this heap only; the next heap is walked. */
+    if (!w->fn(hi, bi, w->user))
+        w->stopped_region = (int)b->region;
+    return true;
+}
+
+void heap_caps_walk(uint32_t caps, heap_caps_walker_cb_t walker_func,
+                    void *user_data) {
+    walk_ctx_t w = {capheap_esp(), caps, walker_func, user_data, -1};
+    if (walker_func)
+        capheap_heap_walk(w.ch->heap, walk_one, &w);
+}
+
+void heap_caps_walk_all(heap_caps_walker_cb_t walker_func, void *user_data) {
+    heap_caps_walk(CAPHEAP_CAP_INVALID, walker_func, user_data);
+}
+
+typedef struct {
+    size_t free, allocated, largest, used_blocks, free_blocks;
+} region_sums_t;
+
+static bool sum_block(const capheap_block_info_t *b, void *user) {
+    region_sums_t *s = user;
+    if (b->control)
+        return true;
+    if (b->used) {
+        s[b->region].allocated += b->size;
+        s[b->region].used_blocks++;
+    } else {
+        s[b->region].free += b->size;
+        s[b->region].free_blocks++;
+        if (b->size > s[b->region].largest)
+            s[b->region].largest = b->size;
+    }
+    return true;
+}
+
+void heap_caps_print_heap_info(uint32_t caps) {
+    capheap_caps_t *ch = capheap_esp();
+    region_sums_t sums[CAPHEAP_CAPS_MAX_REGIONS];
+    memset(sums, 0, sizeof sums);
+    capheap_heap_walk(ch->heap, sum_block, sums);
+    printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
+    for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
+        capheap_region_info_t r;
+        capheap_heap_region_info(ch->heap, i, &r);
+        if (!region_selected(ch, r.tag, caps))
+            continue;
+        region_sums_t *s = &sums[i];
+        printf("  At 0x%08lx len %zu free %zu allocated %zu (%s)\n",
+               (unsigned long)(uintptr_t)r.start,
+               (size_t)((char *)r.end - (char *)r.start), s->free, s->allocated,
+               ch->types[r.tag].name);
+        printf("    largest_free_block %zu alloc_blocks %zu free_blocks %zu "
+               "total_blocks %zu\n",
+               s->largest, s->used_blocks, s->free_blocks,
+               s->used_blocks + s->free_blocks);
+    }
+    capheap_stats_t t = stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps);
+    printf("  Totals:\n    free %zu allocated %zu min_free %zu "
+           "largest_free_block %zu\n",
+           t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,
+           t.largest_free_block);
+}
+
+static bool dump_block(const capheap_block_info_t *b, void *user) {
+    walk_ctx_t *w = user;
+    if (!b->control && region_selected(w->ch, b->tag, w->caps))
+        printf("Block %p data, size: %zu bytes, Free: %s\n", b->ptr, b->size,
+               b->used ? "No" : "Yes");
+    return true;
+}
+
+void heap_caps_dump(uint32_t caps) {
+    walk_ctx_t w = {capheap_esp(), caps, NULL, NULL, -1};
+    printf("Showing data for heaps with capabilities 0x%08X:\n",
+           (unsigned)caps);
+    capheap_heap_walk(w.ch->heap, dump_block, &w);
+}
+
+void heap_caps_dump_all(void) {
+    heap_caps_dump(CAPHEAP_CAP_INVALID);
+}
