@@ -23,7 +23,7 @@ $(BUILD)/Makefile: | deps
 
 ## run: build and run the demo
 run: all
-	$(BUILD)/capheap-demo
+	CAPHEAP_PSRAM=$${CAPHEAP_PSRAM-4M} $(BUILD)/capheap-demo
 
 ## test: build and run every test
 test: all

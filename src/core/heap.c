@@ -170,6 +170,11 @@ HOT_INLINE capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
         return CAPHEAP_ERR_NOT_BLOCK;
     if (hdr & (F_FREE | F_CONTROL))
         return (hdr & F_FREE) ? CAPHEAP_ERR_DOUBLE_FREE : CAPHEAP_ERR_NOT_BLOCK;
+    /* The tag's counters could read as a header: nothing inside its control
+     * block is a block. */
+    const char *cb = block_of(reg->ctl);
+    if ((size_t)(blk - cb) < hdr_size(*hdr_at(cb)))
+        return CAPHEAP_ERR_NOT_BLOCK;
     word_t nh = *hdr_at(blk + size);
     if ((nh & (REGION_MASK | F_PREV_FREE)) != (hdr & REGION_MASK))
         return CAPHEAP_ERR_NOT_BLOCK;

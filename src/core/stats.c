@@ -11,11 +11,18 @@
 size_t capheap_tag_largest(const tagctl_t *t) {
     if (!t || !t->summary)
         return 0;
-    /* The head of the highest non-empty class: an allocation of its size
-     * looks at that head first, so it is guaranteed to succeed. */
+    /* An allocation examines the first CAPHEAP_BIN_SEARCH blocks of its
+     * class, so the largest of those in the highest non-empty class is a
+     * size it is guaranteed to get. */
     size_t w = bit_log2(t->summary);
     size_t b = w * WORD_BITS + bit_log2(t->bitmap[w]);
-    return hdr_size(t->heads[b]->hdr) - HDR_BYTES;
+    size_t best = 0;
+    const node_t *n = t->heads[b];
+    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH; i++, n = n->next) {
+        if (hdr_size(n->hdr) > best)
+            best = hdr_size(n->hdr);
+    }
+    return best - HDR_BYTES;
 }
 
 static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
