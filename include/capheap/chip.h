@@ -102,11 +102,16 @@ typedef struct {
 
 /** How a particular board and application use the chip. */
 typedef struct {
-    uint32_t flags;         /**< CAPHEAP_OPT_* */
-    size_t psram_size;      /**< bytes of PSRAM fitted (with OPT_PSRAM;
-                                 0: the region's full size) */
-    uintptr_t app_dram_end; /**< end of .data/.bss (0: chip default) */
-    uintptr_t app_iram_end; /**< end of IRAM code (0: chip default) */
+    uint32_t flags;           /**< CAPHEAP_OPT_* */
+    size_t psram_size;        /**< bytes of PSRAM fitted (with OPT_PSRAM;
+                                   0: the region's full size) */
+    uintptr_t app_dram_end;   /**< end of .data/.bss (0: chip default) */
+    uintptr_t app_iram_end;   /**< end of IRAM code (0: chip default); an
+                                   instruction-bus address of dual-mapped
+                                   RAM is taken as its data-bus twin */
+    uintptr_t app_dram_start; /**< start of .data/.bss (0: chip default;
+                                   on the ESP32-S3/C3 it follows the IRAM
+                                   code's data-bus twin) */
 } capheap_chip_options_t;
 
 /** The chips capheap describes. */

@@ -43,7 +43,7 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
                                 const capheap_chip_options_t *opts,
                                 const capheap_caps_reservation_t *extra,
                                 size_t extra_count) {
-    static const capheap_chip_options_t no_opts = {0, 0, 0, 0};
+    static const capheap_chip_options_t no_opts = {0, 0, 0, 0, 0};
     if (!ch || !chip || chip->type_count > CAPHEAP_CAPS_MAX_TYPES ||
         (extra_count && !extra) || extra_count > CAPHEAP_CAPS_MAX_RESERVED)
         return CAPHEAP_ERR_INVALID_ARG;

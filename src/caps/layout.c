@@ -49,10 +49,12 @@ static capheap_err_t collect(const capheap_chip_t *chip,
     uintptr_t dstart = chip->app_dram_start;
     if ((opts->flags & CAPHEAP_OPT_BT) && chip->app_dram_start_bt)
         dstart = chip->app_dram_start_bt;
+    if (opts->app_dram_start)
+        dstart = opts->app_dram_start;
     uintptr_t dend =
         opts->app_dram_end ? opts->app_dram_end : dstart + chip->app_dram_size;
     uintptr_t iend = opts->app_iram_end
-                         ? opts->app_iram_end
+                         ? capheap_caps_iram_to_dram(chip, opts->app_iram_end)
                          : chip->app_iram_start + chip->app_iram_size;
     if (!err && dstart)
         err = add_resv(r, n, dstart, dend, "application .data/.bss");

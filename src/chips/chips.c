@@ -6,11 +6,8 @@
 #include "capheap/chip.h"
 
 static const capheap_chip_t *const chips[] = {
-    &capheap_chip_esp32,
-#ifdef CAPHEAP_HAVE_ALL_CHIPS
-    &capheap_chip_esp32s3,   &capheap_chip_esp32c3,
+    &capheap_chip_esp32,     &capheap_chip_esp32s3, &capheap_chip_esp32c3,
     &capheap_chip_stm32h743, &capheap_chip_host,
-#endif
 };
 
 const capheap_chip_t *capheap_chip_find(const char *name) {

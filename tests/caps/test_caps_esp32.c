@@ -36,7 +36,7 @@ static size_t largest_of(uint32_t caps) {
 
 static void boot(uint32_t flags) {
     static uint32_t mapped = ~0u;
-    capheap_chip_options_t o = {flags, 0, 0, 0};
+    capheap_chip_options_t o = {flags, 0, 0, 0, 0};
     if (mapped != flags) /* fresh memory for another set of regions */
         capheap_sim_unmap();
     mapped = flags;
@@ -362,7 +362,7 @@ static void rtc_heap_used_last(void **state) {
 
 static void startup_stack_regions_wait(void **state) {
     (void)state;
-    capheap_chip_options_t o = {0, 0, 0, 0};
+    capheap_chip_options_t o = {0, 0, 0, 0, 0};
     assert_int_equal(capheap_caps_init(&ch, &capheap_chip_esp32, &o, NULL, 0),
                      CAPHEAP_OK);
     size_t before = free_of(C(DMA));
