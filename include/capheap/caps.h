@@ -81,13 +81,16 @@ extern "C" {
 /** Cached selections (direct-mapped by caps mask). */
 #define CAPHEAP_CAPS_CACHE 8
 
-/** The qualifying types of one caps mask, in the order they are tried. */
+/** What a caps mask asks for, worked out once and cached. */
 typedef struct {
-    uint32_t caps;       /**< the adjusted request mask */
+    uint32_t request;    /**< the mask as asked: the cache key */
+    uint32_t caps;       /**< after ESP-IDF's adjustments */
     uint32_t generation; /**< valid while it equals the heap's */
-    uint8_t count;       /**< number of candidate types */
-    bool plain;          /**< a type without a reserve could serve it */
-    uint8_t tags[CAPHEAP_CAPS_MAX_TYPES];
+    uint16_t align;      /**< alignment the hardware needs (1: none) */
+    uint8_t count;       /**< candidate types (0: nothing can serve it) */
+    uint8_t flags;       /**< what the request needs beyond a plain alloc
+                              (0: the candidates' core allocation is all) */
+    uint8_t tags[CAPHEAP_CAPS_MAX_TYPES]; /**< candidates, in order */
 } capheap_caps_choice_t;
 
 /** A memory type as the capability heap uses it. */
@@ -113,6 +116,9 @@ typedef struct {
     const capheap_chip_t *chip;
     capheap_heap_t *heap;
     uint32_t generation; /**< bumped when types or regions change */
+    uintptr_t iram_lo;   /**< lowest instruction-bus alias address */
+    uintptr_t iram_span; /**< bytes from there past every such window */
+    size_t max_alloc;    /**< the chip's largest single allocation */
     uint8_t type_count;
     uint8_t pending_count;
     bool started;    /**< enable_nonos_stack_heaps() has run */

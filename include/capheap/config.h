@@ -79,4 +79,13 @@
 #endif
 #endif
 
+/** Keeps a slow path out of its caller, so the fast path needs no frame. */
+#ifndef CAPHEAP_NOINLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define CAPHEAP_NOINLINE __attribute__((noinline))
+#else
+#define CAPHEAP_NOINLINE
+#endif
+#endif
+
 #endif /* CAPHEAP_CONFIG_H */

@@ -156,6 +156,15 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
 void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size);
 
 /**
+ * Allocate @p size bytes from the first of @p count tags, in the order
+ * given, that has room: what a caller with a preference list would do with
+ * capheap_heap_alloc(), with the request worked out once. O(count).
+ * @return as for capheap_heap_alloc(); NULL when count is 0.
+ */
+void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
+                              unsigned count, size_t size);
+
+/**
  * Allocate @p size bytes aligned to @p alignment from regions tagged @p tag.
  * O(1). Alignments up to CAPHEAP_ALIGNMENT cost nothing extra; larger ones
  * search for size + alignment bytes and return the unused head and tail to

@@ -145,12 +145,14 @@ bool capheap_sim_resolve_fault(const void *addr);
  *   none. At most the chip's PSRAM region, which must exist;
  * - CAPHEAP_BT, CAPHEAP_RTC_HEAP, CAPHEAP_SINGLE_CORE, CAPHEAP_TRACE_MEM,
  *   CAPHEAP_IRAM_8BIT: 1 sets the option, 0 or unset does not;
- * - CAPHEAP_APP_DRAM_END, CAPHEAP_APP_IRAM_END: the end of .data/.bss and
- *   of IRAM code (chip addresses, decimal or 0x-hex; unset: the chip's
- *   default); not below where they start.
+ * - CAPHEAP_APP_DRAM_START, CAPHEAP_APP_DRAM_END, CAPHEAP_APP_IRAM_END:
+ *   the start and end of .data/.bss and the end of IRAM code, as the
+ *   options take them (chip addresses, decimal or 0x-hex; 0 or unset: the
+ *   chip's default); an end not below its start.
  *
  * An empty variable counts as unset. @p chip receives capheap_sim_chip()
- * of the named chip and the end addresses are translated to match.
+ * of the named chip and the addresses are translated to match
+ * (capheap_sim_addr(); an end by its last byte).
  * @return CAPHEAP_OK, or CAPHEAP_ERR_INVALID_ARG (NULL, unknown chip, a bad
  *         value; a message on stderr names the variable, and for a chip
  *         the valid names). On failure the outputs are untouched.

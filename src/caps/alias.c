@@ -45,9 +45,9 @@ void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
                                size_t size) {
     /* The instruction address is fixed by the data address: only word
      * alignment can be promised. */
-    if (alignment > 4 || size > SIZE_MAX - 4)
+    if (alignment > 4 || size > SIZE_MAX - 8)
         return NULL;
-    size_t len = size + 4;
+    size_t len = ((size + 3) & ~(size_t)3) + 4; /* whole words, plus one */
     char *d = capheap_heap_alloc(ch->heap, t, len);
     if (!d)
         return NULL;

@@ -12,8 +12,6 @@
 #include "capheap/caps.h"
 #include "layout.h"
 
-#define ROUND4(n) (((n) + 3u) & ~(size_t)3u)
-
 /* ---- set-up ------------------------------------------------------------ */
 
 static void invalidate(capheap_caps_t *ch) {
@@ -56,6 +54,16 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
                           CAPHEAP_CAPS_MAX_REGIONS, CAPHEAP_CAPS_MAX_TYPES);
     if (!ch->heap)
         return CAPHEAP_ERR_INVALID_ARG;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (unsigned i = 0; i < chip->alias_count; i++) {
+        const capheap_alias_t *w = &chip->aliases[i];
+        uintptr_t end = w->iram_lo + (w->dram_hi - w->dram_lo);
+        lo = w->iram_lo < lo ? w->iram_lo : lo;
+        hi = end > hi ? end : hi;
+    }
+    ch->iram_lo = lo <= hi ? lo : 0;
+    ch->iram_span = lo <= hi ? hi - lo : 0;
+    ch->max_alloc = chip->max_alloc;
     ch->type_count = chip->type_count;
     for (unsigned i = 0; i < chip->type_count; i++)
         set_type(&ch->types[i], chip->types[i].name, chip->types[i].caps);
@@ -199,32 +207,14 @@ capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
 
 /* ---- selection --------------------------------------------------------- */
 
-/* The types that qualify for @p caps, in ESP-IDF's order: priority level
- * first, then type order; each type once (a later level adds nothing). */
-static const capheap_caps_choice_t *choose(capheap_caps_t *ch, uint32_t caps) {
-    capheap_caps_choice_t *c =
-        &ch->cache[(caps * 0x9E3779B1u) >> 29 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->caps == caps && c->generation == ch->generation)
-        return c;
-    uint32_t seen = 0;
-    c->count = 0;
-    for (int p = 0; p < CAPHEAP_PRIOS; p++) {
-        for (unsigned t = 0; t < ch->type_count; t++) {
-            const capheap_caps_type_t *ty = &ch->types[t];
-            if ((ty->caps[p] & caps) && (ty->all & caps) == caps &&
-                !(seen & (1u << t))) {
-                seen |= 1u << t;
-                c->tags[c->count++] = (uint8_t)t;
-            }
-        }
-    }
-    c->plain = false;
-    for (unsigned i = 0; i < c->count; i++)
-        c->plain |= ch->types[c->tags[i]].reserve == 0;
-    c->caps = caps;
-    c->generation = ch->generation;
-    return c;
-}
+/* 32BIT's rounding of the size to words needs no flag: a block's usable
+ * size is a multiple of the word already. Nor does a hardware alignment of
+ * at most a word, for the same reason. */
+enum {
+    NEEDS_EXEC = 2,    /* EXEC: D/IRAM serves it through its alias */
+    NEEDS_RESERVE = 4, /* a candidate keeps a reserve from this request */
+    NEEDS_ALIGN = 8,   /* DMA, SIMD: aligned and rounded to the hardware */
+};
 
 bool capheap_caps_satisfiable(const capheap_caps_t *ch, uint32_t caps) {
     for (unsigned t = 0; t < ch->type_count; t++) {
@@ -234,19 +224,17 @@ bool capheap_caps_satisfiable(const capheap_caps_t *ch, uint32_t caps) {
     return false;
 }
 
-/* ESP-IDF's adjustments: alignment for DMA and SIMD, EXEC rules, 32BIT
- * rounding. False if no memory can satisfy the request. */
-static bool adjust(const capheap_chip_t *chip, size_t *alignment, size_t *size,
-                   uint32_t *caps) {
+/* ESP-IDF's adjustments of a request: alignment for DMA and SIMD, DMA
+ * descriptors, EXEC rules. Returns the hardware alignment, or 0 if no
+ * memory can satisfy the request. */
+static size_t adjust(const capheap_chip_t *chip, uint32_t *caps) {
     uint32_t c = *caps;
-    size_t align = *alignment, hw = 1;
+    size_t hw = 1;
     if (c & (CAPHEAP_CAP_DMA | CAPHEAP_CAP_DMA_DESC_AHB |
              CAPHEAP_CAP_DMA_DESC_AXI | CAPHEAP_CAP_CACHE_ALIGNED))
         hw = chip->cache_line;
     if ((c & CAPHEAP_CAP_SIMD) && chip->simd_align > hw)
         hw = chip->simd_align;
-    if (hw > align)
-        align = hw;
     if (c & (CAPHEAP_CAP_DMA_DESC_AHB | CAPHEAP_CAP_DMA_DESC_AXI))
         c = (c & ~(CAPHEAP_CAP_DMA_DESC_AHB | CAPHEAP_CAP_DMA_DESC_AXI)) |
             CAPHEAP_CAP_DMA;
@@ -255,82 +243,149 @@ static bool adjust(const capheap_chip_t *chip, size_t *alignment, size_t *size,
     c &= ~CAPHEAP_CAP_CACHE_ALIGNED;
     if (c & CAPHEAP_CAP_EXEC) {
         if (c & (CAPHEAP_CAP_8BIT | CAPHEAP_CAP_DMA))
-            return false;
+            return 0;
         c |= CAPHEAP_CAP_32BIT;
     }
-    size_t n = *size;
-    if (n == 0 || n > chip->max_alloc)
-        return false;
-    if (hw > 1) /* the buffer must not share a cache line with another */
-        n = (n + hw - 1) & ~(hw - 1);
-    if (c & CAPHEAP_CAP_32BIT)
-        n = ROUND4(n);
-    *alignment = align;
-    *size = n;
     *caps = c;
-    return true;
+    return hw ? hw : 1;
+}
+
+/* Work out a request once: its adjusted mask, and the types that qualify in
+ * ESP-IDF's order (priority level first, then type order; each type once,
+ * since a later level adds nothing). */
+static const capheap_caps_choice_t *
+fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
+    uint32_t caps = request, seen = 0;
+    size_t hw = adjust(ch->chip, &caps);
+    bool plain = false, reserved = false;
+    c->count = 0;
+    for (int p = 0; hw && p < CAPHEAP_PRIOS; p++) {
+        for (unsigned t = 0; t < ch->type_count; t++) {
+            const capheap_caps_type_t *ty = &ch->types[t];
+            if ((ty->caps[p] & caps) && (ty->all & caps) == caps &&
+                !(seen & (1u << t))) {
+                seen |= 1u << t;
+                c->tags[c->count++] = (uint8_t)t;
+                plain |= ty->reserve == 0;
+                reserved |= ty->reserve != 0;
+            }
+        }
+    }
+    c->request = request;
+    c->caps = caps;
+    c->align = (uint16_t)(hw ? hw : 1);
+    c->generation = ch->generation;
+    c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
+                         (plain && reserved ? NEEDS_RESERVE : 0) |
+                         (c->align > sizeof(void *) ? NEEDS_ALIGN : 0));
+    c->generation = ch->generation;
+    return c;
+}
+
+static inline const capheap_caps_choice_t *choose(capheap_caps_t *ch,
+                                                  uint32_t request) {
+    capheap_caps_choice_t *c =
+        &ch->cache[(request * 0x9E3779B1u) >> 29 & (CAPHEAP_CAPS_CACHE - 1)];
+    if (c->request == request && c->generation == ch->generation)
+        return c;
+    return fill(ch, c, request);
 }
 
 /* Whether type @p t may give @p size bytes: its reserve is kept from
  * requests that a type without a reserve could also serve. */
-static bool reserve_allows(capheap_caps_t *ch, const capheap_caps_choice_t *c,
-                           unsigned t, size_t size) {
+static bool reserve_allows(capheap_caps_t *ch, unsigned t, size_t size) {
     size_t keep = ch->types[t].reserve;
-    if (!keep || !c->plain)
+    if (!keep)
         return true;
     size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
     return free_bytes >= keep && free_bytes - keep >= size;
 }
 
-static void *alloc_in(capheap_caps_t *ch, unsigned t, size_t alignment,
-                      size_t size, uint32_t caps) {
-    if ((caps & CAPHEAP_CAP_EXEC) && ch->types[t].alias)
-        return capheap_alias_alloc_exec(ch, t, alignment, size);
-    if (alignment > CAPHEAP_ALIGNMENT)
-        return capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
-    return capheap_heap_alloc(ch->heap, t, size);
-}
-
-void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
-                                 size_t size, uint32_t caps) {
-    if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
-        !adjust(ch->chip, &alignment, &size, &caps))
+/* Everything but the plain case: alignment, rounding, EXEC, reserves. */
+static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
+                        size_t alignment, size_t size) {
+    if (c->align > 1) { /* the buffer must not share a cache line */
+        if (c->align > alignment)
+            alignment = c->align;
+        if (size > SIZE_MAX - c->align)
+            return NULL;
+        size = (size + c->align - 1) & ~(size_t)(c->align - 1);
+    }
+    if (size > ch->max_alloc)
         return NULL;
-    const capheap_caps_choice_t *c = choose(ch, caps);
     for (unsigned i = 0; i < c->count; i++) {
         unsigned t = c->tags[i];
-        if (!reserve_allows(ch, c, t, size))
+        void *p;
+        if ((c->flags & NEEDS_RESERVE) && !reserve_allows(ch, t, size))
             continue;
-        void *p = alloc_in(ch, t, alignment, size, caps);
+        if ((c->flags & NEEDS_EXEC) && ch->types[t].alias)
+            p = capheap_alias_alloc_exec(ch, t, alignment, size);
+        else if (alignment > CAPHEAP_ALIGNMENT)
+            p = capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
+        else
+            p = capheap_heap_alloc(ch->heap, t, size);
         if (p)
             return p;
     }
     return NULL;
 }
 
+/* Everything capheap_caps_alloc() does not do inline. */
+CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
+                                         uint32_t caps) {
+    if (size - 1 >= ch->max_alloc) /* 0 wraps */
+        return NULL;
+    return alloc_full(ch, choose(ch, caps), 1, size);
+}
+
+/* Hot path: a cached plain request is one core call, made as a tail call. */
 void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
-    return capheap_caps_aligned_alloc(ch, 1, size, caps);
+    const capheap_caps_choice_t *c =
+        &ch->cache[(caps * 0x9E3779B1u) >> 29 & (CAPHEAP_CAPS_CACHE - 1)];
+    if (c->request != caps || c->generation != ch->generation || c->flags ||
+        size - 1 >= ch->max_alloc)
+        return alloc_slow(ch, size, caps);
+    return capheap_heap_alloc_from(ch->heap, c->tags, c->count, size);
+}
+
+void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
+                                 size_t size, uint32_t caps) {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
+        size - 1 >= ch->max_alloc)
+        return NULL;
+    return alloc_full(ch, choose(ch, caps), alignment, size);
+}
+
+/* Whether @p p may be an instruction-bus alias pointer. */
+static inline bool maybe_alias(const capheap_caps_t *ch, const void *p) {
+    return (uintptr_t)p - ch->iram_lo < ch->iram_span &&
+           capheap_alias_of_iram(ch->chip, (uintptr_t)p);
 }
 
 /* ---- free, realloc, sizes ---------------------------------------------- */
 
-void capheap_caps_free(capheap_caps_t *ch, void *ptr) {
-    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr)) {
+CAPHEAP_NOINLINE static void free_alias(capheap_caps_t *ch, void *ptr) {
+    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr))
         ptr = capheap_alias_block(ch, ptr, "free");
-        if (!ptr)
-            return;
-    }
-    capheap_heap_free(ch->heap, ptr);
+    if (ptr)
+        capheap_heap_free(ch->heap, ptr);
+}
+
+void capheap_caps_free(capheap_caps_t *ch, void *ptr) {
+    if ((uintptr_t)ptr - ch->iram_lo < ch->iram_span)
+        free_alias(ch, ptr);
+    else
+        capheap_heap_free(ch->heap, ptr);
 }
 
 size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr) {
-    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr))
+    if (maybe_alias(ch, ptr))
         return capheap_alias_usable(ch, ptr);
     return capheap_heap_usable_size(ch->heap, ptr);
 }
 
 int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr) {
-    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr)) {
+    if (maybe_alias(ch, ptr)) {
         ptr = capheap_alias_block(ch, ptr, "block_type");
         if (!ptr)
             return -1;
@@ -346,20 +401,21 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
         capheap_caps_free(ch, ptr);
         return NULL;
     }
-    size_t alignment = 1;
-    bool alias = capheap_alias_of_iram(ch->chip, (uintptr_t)ptr);
+    bool alias = maybe_alias(ch, ptr);
     int t = capheap_caps_block_type(ch, ptr);
-    if (t < 0 || !adjust(ch->chip, &alignment, &size, &caps))
+    const capheap_caps_choice_t *c = choose(ch, caps);
+    if (t < 0 || c->count == 0 || size > ch->max_alloc)
         return NULL;
-    /* In place when the block's own type has every capability asked for. */
-    if (!alias && alignment <= CAPHEAP_ALIGNMENT &&
-        (ch->types[t].all & caps) == caps &&
-        !((caps & CAPHEAP_CAP_EXEC) && ch->types[t].alias)) {
+    /* In place when the block's own type has every capability asked for
+     * and the request needs nothing special. */
+    if (!alias && !(c->flags & NEEDS_ALIGN) &&
+        (ch->types[t].all & c->caps) == c->caps &&
+        !((c->flags & NEEDS_EXEC) && ch->types[t].alias)) {
         void *p = capheap_heap_realloc(ch->heap, ptr, size);
         if (p)
             return p;
     }
-    void *q = capheap_caps_aligned_alloc(ch, alignment, size, caps);
+    void *q = alloc_full(ch, c, 1, size);
     if (!q)
         return NULL;
     size_t old = capheap_caps_usable_size(ch, ptr);

@@ -197,19 +197,43 @@ capheap_err_t capheap_find_live(const capheap_heap_t *h, const void *ptr,
 
 /* ---- public allocation API -------------------------------------------- */
 
+/** Allocate a block of @p s bytes from @p tag (lock held). */
+HOT_INLINE void *alloc_tag(capheap_heap_t *heap, unsigned tag, size_t s) {
+    tagctl_t *t = tag < heap->tag_cap ? heap_tags(heap)[tag] : NULL;
+    size_t b;
+    char *blk = t ? find_fit(t, s, &b) : NULL;
+    return blk ? take(t, blk, b, s) : NULL;
+}
+
+/* The fall-back tags of capheap_heap_alloc_from(), out of the hot path. */
+CAPHEAP_NOINLINE static void *alloc_rest(capheap_heap_t *heap,
+                                         const uint8_t *tags, unsigned count,
+                                         size_t s) {
+    void *p = NULL;
+    for (unsigned i = 1; i < count && !p; i++)
+        p = alloc_tag(heap, tags[i], s);
+    return p;
+}
+
 void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     size_t s = block_size_for(size);
-    if (!s || tag >= heap->tag_cap)
+    if (!s)
         return NULL;
-    void *p = NULL;
     heap_lock(heap);
-    tagctl_t *t = heap_tags(heap)[tag];
-    if (t) {
-        size_t b;
-        char *blk = find_fit(t, s, &b);
-        if (blk)
-            p = take(t, blk, b, s);
-    }
+    void *p = alloc_tag(heap, tag, s);
+    heap_unlock(heap);
+    return p;
+}
+
+void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
+                              unsigned count, size_t size) {
+    size_t s = block_size_for(size);
+    if (!s || count == 0)
+        return NULL;
+    heap_lock(heap);
+    void *p = alloc_tag(heap, tags[0], s);
+    if (!p && count > 1)
+        p = alloc_rest(heap, tags, count, s);
     heap_unlock(heap);
     return p;
 }
