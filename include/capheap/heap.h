@@ -256,6 +256,14 @@ size_t capheap_heap_free_bytes(capheap_heap_t *heap, unsigned tag);
 size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag);
 
 /**
+ * Largest size an allocation from @p tag aligned to @p alignment (a power of
+ * two) is guaranteed to get now; as capheap_heap_largest_free() for
+ * alignments the heap gives anyway. O(1).
+ */
+size_t capheap_heap_largest_free_aligned(capheap_heap_t *heap, unsigned tag,
+                                         size_t alignment);
+
+/**
  * Start a monitoring window: set the tag's minimum free to its current free
  * bytes and return the old minimum. O(1).
  */

@@ -432,8 +432,26 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps) {
     return s.total_bytes;
 }
 
+/* What an allocation with @p c is guaranteed to get from type @p t: the
+ * type's largest free block less what the request costs on top of its size
+ * (the alias word, the alignment's slack). */
+static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
+                          unsigned t) {
+    size_t n;
+    if (c->flags & NEEDS_ALIGN) {
+        n = capheap_heap_largest_free_aligned(ch->heap, t, c->align);
+        n &= ~(size_t)(c->align - 1); /* sizes are rounded up to the line */
+    } else {
+        n = capheap_heap_largest_free(ch->heap, t);
+    }
+    if ((c->flags & NEEDS_EXEC) && ch->types[t].alias)
+        n = n > 4 ? (n - 4) & ~(size_t)3 : 0;
+    return n;
+}
+
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out) {
+    const capheap_caps_choice_t *c = choose(ch, caps);
     memset(out, 0, sizeof *out);
     for (unsigned t = 0; t < ch->type_count; t++) {
         capheap_stats_t s;
@@ -443,11 +461,15 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
         out->total_bytes += s.total_bytes;
         out->free_bytes += s.free_bytes;
         out->allocated_bytes += s.allocated_bytes;
-        if (s.largest_free_block > out->largest_free_block)
-            out->largest_free_block = s.largest_free_block;
         out->minimum_free_bytes += s.minimum_free_bytes;
         out->allocated_blocks += s.allocated_blocks;
         out->free_blocks += s.free_blocks;
         out->total_blocks += s.total_blocks;
+    }
+    /* Largest: only types the request can actually be served from. */
+    for (unsigned i = 0; i < c->count; i++) {
+        size_t n = largest_for(ch, c, c->tags[i]);
+        if (n > out->largest_free_block)
+            out->largest_free_block = n;
     }
 }

@@ -73,9 +73,13 @@ void *heap_caps_aligned_calloc(size_t alignment, size_t n, size_t size,
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
-    void *p = heap_caps_aligned_alloc(alignment, total, caps);
+    if (!valid_alignment(alignment) || total == 0)
+        return NULL;
+    void *p = capheap_caps_aligned_alloc(capheap_esp(), alignment, total, caps);
     if (p)
         memset(p, 0, total);
+    else
+        capheap_esp_alloc_failed(total, caps, __func__);
     return p;
 }
 
@@ -83,9 +87,11 @@ void *heap_caps_calloc(size_t n, size_t size, uint32_t caps) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
-    void *p = heap_caps_malloc(total, caps);
+    void *p = capheap_caps_alloc(capheap_esp(), total, caps);
     if (p)
         memset(p, 0, total);
+    else if (total)
+        capheap_esp_alloc_failed(total, caps, __func__);
     return p;
 }
 

@@ -92,6 +92,17 @@ size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag) {
     return n;
 }
 
+size_t capheap_heap_largest_free_aligned(capheap_heap_t *heap, unsigned tag,
+                                         size_t alignment) {
+    size_t n = capheap_heap_largest_free(heap, tag);
+    if (alignment <= ALIGN)
+        return n;
+    /* An aligned request looks for room for the size, a gap of at least a
+     * smallest block before it and the alignment's slack. */
+    size_t extra = MIN_BLOCK + alignment - ALIGN;
+    return n > extra ? (n - extra) & ~(size_t)(ALIGN - 1) : 0;
+}
+
 size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
     if (!heap || tag >= heap->tag_cap)
         return 0;

@@ -110,8 +110,8 @@ static const capheap_chip_t *find_chip(const char *name) {
     const capheap_chip_t *chip = capheap_chip_find(name);
     if (chip)
         return chip;
-    fprintf(stderr, "capheap sim: CAPHEAP_CHIP=\"%s\": unknown chip; valid:",
-            name);
+    fprintf(stderr,
+            "capheap sim: CAPHEAP_CHIP=\"%s\": unknown chip; valid:", name);
     const char *sep = " ";
     for (size_t i = 0; i < sizeof chip_names / sizeof chip_names[0]; i++) {
         if (capheap_chip_find(chip_names[i])) {
@@ -123,8 +123,8 @@ static const capheap_chip_t *find_chip(const char *name) {
     return NULL;
 }
 
-/* An end address given by the user: not before its start, and moved the
- * way the range it ends is. */
+/* An end address given by the user: not before the start of its range,
+ * and placed where the simulation puts the byte before it. */
 static capheap_err_t end_address(const char *name, const capheap_chip_t *chip,
                                  uintptr_t start, uintptr_t *end) {
     if (!*end)
@@ -134,7 +134,8 @@ static capheap_err_t end_address(const char *name, const capheap_chip_t *chip,
         return reject(name, v, "this chip reserves no such range");
     if (*end < start)
         return reject(name, v, "before the start of the range");
-    *end = capheap_sim_addr(chip, start) + (*end - start);
+    *end = *end == start ? capheap_sim_addr(chip, start)
+                         : capheap_sim_addr(chip, *end - 1) + 1;
     return CAPHEAP_OK;
 }
 
@@ -161,17 +162,24 @@ capheap_err_t capheap_sim_options_from_env(const capheap_chip_t **chip,
     if (!err)
         err = flag("CAPHEAP_IRAM_8BIT", CAPHEAP_OPT_IRAM_8BIT, &o.flags);
     if (!err)
+        err = address("CAPHEAP_APP_DRAM_START", &o.app_dram_start);
+    if (!err)
         err = address("CAPHEAP_APP_DRAM_END", &o.app_dram_end);
     if (!err)
         err = address("CAPHEAP_APP_IRAM_END", &o.app_iram_end);
+    /* Where .data/.bss start, as the layout decides it. */
     uintptr_t dstart = (o.flags & CAPHEAP_OPT_BT) && c->app_dram_start_bt
                            ? c->app_dram_start_bt
                            : c->app_dram_start;
+    if (o.app_dram_start)
+        dstart = o.app_dram_start;
     if (!err)
         err = end_address("CAPHEAP_APP_DRAM_END", c, dstart, &o.app_dram_end);
     if (!err)
         err = end_address("CAPHEAP_APP_IRAM_END", c, c->app_iram_start,
                           &o.app_iram_end);
+    if (o.app_dram_start)
+        o.app_dram_start = capheap_sim_addr(c, o.app_dram_start);
     const capheap_chip_t *sim = err ? NULL : capheap_sim_chip(c);
     if (!sim)
         return CAPHEAP_ERR_INVALID_ARG;

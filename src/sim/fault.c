@@ -91,8 +91,7 @@ bool capheap_sim_resolve_fault(const void *addr) {
         } else {
             continue;
         }
-        while (atomic_flag_test_and_set_explicit(&moving,
-                                                 memory_order_acquire))
+        while (atomic_flag_test_and_set_explicit(&moving, memory_order_acquire))
             ;
         /* Another thread may have moved the pair our way meanwhile. */
         bool ok = w->owner[p] == side || move_pair(w, p, side);

@@ -88,8 +88,11 @@ static capheap_err_t bad(const capheap_chip_t *chip, const char *what,
 static capheap_err_t plan_windows(const capheap_chip_t *chip, plan_t *pl,
                                   span_t *sides, size_t *side_count) {
     uintptr_t pg = page();
-    if (chip->alias_count > SIM_MAX_WINDOWS)
-        return bad(chip, "too many alias windows, the first", 0, 0);
+    if (chip->alias_count > SIM_MAX_WINDOWS) {
+        fprintf(stderr, "capheap sim: %s: more than %d alias windows\n",
+                chip->name, SIM_MAX_WINDOWS);
+        return CAPHEAP_ERR_INVALID_ARG;
+    }
     for (size_t k = 0; k < chip->alias_count; k++) {
         const capheap_alias_t *w = &chip->aliases[k];
         if (w->dram_hi <= w->dram_lo ||
@@ -101,8 +104,8 @@ static capheap_err_t plan_windows(const capheap_chip_t *chip, plan_t *pl,
             /* Word inversion maps whole pages to whole pages only when the
              * window is page-aligned. */
             if ((w->dram_lo | w->dram_hi | w->iram_lo) & (pg - 1))
-                return bad(chip, "inverted window not page-aligned",
-                           w->dram_lo, w->dram_hi);
+                return bad(chip, "inverted window not page-aligned", w->dram_lo,
+                           w->dram_hi);
             v.d = w->dram_lo;
             v.i = w->iram_lo;
             v.len = w->dram_hi - w->dram_lo;
@@ -134,8 +137,7 @@ static capheap_err_t plan_windows(const capheap_chip_t *chip, plan_t *pl,
 }
 
 static capheap_err_t make_plan(const capheap_chip_t *chip,
-                               const capheap_chip_options_t *opts,
-                               plan_t *pl) {
+                               const capheap_chip_options_t *opts, plan_t *pl) {
     span_t sides[2 * SIM_MAX_WINDOWS], regions[SIM_MAX_SPANS];
     size_t side_count = 0, region_count = 0;
     memset(pl, 0, sizeof *pl);
@@ -156,8 +158,7 @@ static capheap_err_t make_plan(const capheap_chip_t *chip,
         uintptr_t end = d->start + size;
         if (end < d->start || !page_up(end))
             return bad(chip, "region wraps", d->start, d->start + size);
-        if (add_span(regions, &region_count, page_down(d->start),
-                     page_up(end)))
+        if (add_span(regions, &region_count, page_down(d->start), page_up(end)))
             return bad(chip, "too many separate ranges, at", d->start, end);
     }
     /* Plain = regions minus window sides (those pages have their own
@@ -287,8 +288,7 @@ static capheap_err_t map_at(const capheap_chip_t *chip, const char *what,
     return e == EEXIST ? CAPHEAP_ERR_OVERLAP : CAPHEAP_ERR_INVALID_ARG;
 }
 
-static capheap_err_t map_linear(const capheap_chip_t *chip,
-                                const window_t *w) {
+static capheap_err_t map_linear(const capheap_chip_t *chip, const window_t *w) {
     int fd = memfd_create("capheap-sim", MFD_CLOEXEC);
     if (fd < 0 || ftruncate(fd, (off_t)w->len) != 0) {
         perror("capheap sim: memfd for a linear alias window");
