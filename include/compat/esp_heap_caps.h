@@ -16,9 +16,6 @@
  * - Bad pointers go to capheap's error hook (capheap_set_error_hook()) and
  *   change nothing, instead of an assertion deep in the allocator.
  * - heap_caps_calloc_prefer() reports n * size to the failure callback.
- * - Aligned EXEC requests that would land in dual-mapped D/IRAM are served
- *   only up to 4-byte alignment (the instruction address is fixed by the
- *   data address); other EXEC memory serves larger alignments.
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
 #define CAPHEAP_COMPAT_ESP_HEAP_CAPS_H

@@ -41,24 +41,42 @@ uintptr_t capheap_caps_iram_to_dram(const capheap_chip_t *chip, uintptr_t i) {
     return w ? to_dram(w, i) : i;
 }
 
+/* Whether the instruction-bus pointer for a block whose first instruction
+ * word has data address @p first is aligned to @p alignment. */
+static bool iptr_aligned(const capheap_alias_t *w, uintptr_t first,
+                         size_t alignment) {
+    return (to_iram(w, first) + 4) % alignment == 0;
+}
+
 void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
                                size_t size) {
-    /* The instruction address is fixed by the data address: only word
-     * alignment can be promised. */
-    if (alignment > 4 || size > SIZE_MAX - 8)
+    if (alignment < 4)
+        alignment = 4;
+    if (size > SIZE_MAX / 4 || alignment > SIZE_MAX / 4)
         return NULL;
-    size_t len = ((size + 3) & ~(size_t)3) + 4; /* whole words, plus one */
+    /* Whole words, one more for the block's offset, and room to slide the
+     * first instruction word until the pointer after it is aligned. */
+    size_t words = (size + 3) & ~(size_t)3;
+    size_t len = words + 4 + (alignment - 4);
     char *d = capheap_heap_alloc(ch->heap, t, len);
     if (!d)
         return NULL;
     const capheap_alias_t *w = capheap_alias_of_dram(ch->chip, (uintptr_t)d);
-    if (!w) { /* a region of the type outside the window: plain data RAM */
+    if (!w || (uintptr_t)d + len > w->dram_hi) {
+        capheap_heap_free(ch->heap, d); /* plain data RAM: not an alias */
+        return NULL;
+    }
+    /* The caller's bytes follow the first word on the instruction bus:
+     * above it in data addresses (linear) or below it (inverted). */
+    uintptr_t lo = (uintptr_t)d, hi = lo + len - 4;
+    uintptr_t first = w->kind == CAPHEAP_ALIAS_INVERTED ? lo + words : lo;
+    uintptr_t last = w->kind == CAPHEAP_ALIAS_INVERTED ? hi : hi - words;
+    while (first <= last && !iptr_aligned(w, first, alignment))
+        first += 4; /* at most alignment / 4 steps */
+    if (first > last) {
         capheap_heap_free(ch->heap, d);
         return NULL;
     }
-    /* The data address of the block's first instruction word. */
-    uintptr_t first = w->kind == CAPHEAP_ALIAS_INVERTED ? (uintptr_t)d + len - 4
-                                                        : (uintptr_t)d;
     uint32_t off = (uint32_t)((uintptr_t)d - w->dram_lo);
     memcpy((void *)first, &off, sizeof off);
     return (void *)(to_iram(w, first) + 4);
@@ -80,11 +98,31 @@ static char *lookup(capheap_caps_t *ch, const void *iptr, size_t *usable) {
     size_t len = capheap_heap_live_size(ch->heap, d);
     if (len < 4 || first < (uintptr_t)d || first > (uintptr_t)d + len - 4)
         return NULL;
-    /* Linear: everything after the stored word; inverted: the data words
-     * below it, which the instruction bus sees above it. */
-    *usable = w->kind == CAPHEAP_ALIAS_INVERTED ? (size_t)(first - (uintptr_t)d)
-                                                : len - 4;
+    /* Linear: the data words above the stored one; inverted: those below
+     * it, which the instruction bus sees above it. */
+    *usable = w->kind == CAPHEAP_ALIAS_INVERTED
+                  ? (size_t)(first - (uintptr_t)d)
+                  : (size_t)((uintptr_t)d + len - first - 4);
     return d;
+}
+
+/* The data-bus address of byte @p a, which may be an instruction-bus one. */
+static uintptr_t data_side(const capheap_chip_t *chip, uintptr_t a) {
+    const capheap_alias_t *w = capheap_alias_of_iram(chip, a);
+    return w ? to_dram(w, a) : a;
+}
+
+void capheap_alias_copy(capheap_caps_t *ch, void *dst, const void *src,
+                        size_t n) {
+    /* Word by word, through the data bus: instruction RAM takes only whole
+     * words, and on the ESP32 the word order of the two buses differs. The
+     * blocks' usable sizes are whole words, so rounding n up stays inside. */
+    uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+    for (size_t k = 0; k < n; k += 4) {
+        uint32_t v;
+        memcpy(&v, (const void *)data_side(ch->chip, s + k), 4);
+        memcpy((void *)data_side(ch->chip, d + k), &v, 4);
+    }
 }
 
 void *capheap_alias_block(capheap_caps_t *ch, const void *iptr,

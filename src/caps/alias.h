@@ -37,6 +37,12 @@ void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
  * error hook (naming @p op) if it is not one. */
 void *capheap_alias_block(capheap_caps_t *ch, const void *iptr, const char *op);
 
+/** Copy @p n bytes between blocks, either of which may be given by its
+ * instruction-bus address: word by word through the data bus. Both must be
+ * word-aligned with usable sizes that are whole words. */
+void capheap_alias_copy(capheap_caps_t *ch, void *dst, const void *src,
+                        size_t n);
+
 /** Usable bytes behind an instruction-bus pointer (0 if it is not one). */
 size_t capheap_alias_usable(capheap_caps_t *ch, const void *iptr);
 

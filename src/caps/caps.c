@@ -419,7 +419,7 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
     if (!q)
         return NULL;
     size_t old = capheap_caps_usable_size(ch, ptr);
-    memcpy(q, ptr, old < size ? old : size);
+    capheap_alias_copy(ch, q, ptr, old < size ? old : size);
     capheap_caps_free(ch, ptr);
     return q;
 }
