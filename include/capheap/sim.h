@@ -20,14 +20,16 @@
  * - an inverted window (the ESP32's D/IRAM, word order reversed) keeps one
  *   copy of each page per view; a page pair has one owner at a time, and a
  *   SIGSEGV handler moves ownership, copying the page with its words
- *   reversed, when the other view is touched.
+ *   reversed, when the other view is touched (an instruction that needs
+ *   both views at once is single-stepped with the pair open, on x86).
  *
  * Addresses the host can never map (below CAPHEAP_SIM_LOW_LIMIT) move up by
  * CAPHEAP_SIM_LOW_OFFSET; capheap_sim_chip() gives the description that says
  * where. docs/simulation.md lists what is faithful and what is not.
  *
- * None of these functions is thread-safe: map, unmap and describe before
- * other threads touch the simulated memory.
+ * Apart from capheap_sim_resolve_fault() these functions are not
+ * thread-safe: map, unmap and describe before other threads touch the
+ * simulated memory.
  */
 #ifndef CAPHEAP_SIM_H
 #define CAPHEAP_SIM_H
@@ -91,10 +93,10 @@ uintptr_t capheap_sim_addr(const capheap_chip_t *chip, uintptr_t addr);
  * Idempotent: when the same ranges are already mapped it returns at once
  * and keeps their contents; otherwise what was mapped is unmapped first.
  * With an inverted window it installs (or re-installs, if someone replaced
- * it since) a SIGSEGV handler, which passes faults outside the windows on
- * to the handler it replaced. Test frameworks that swap SIGSEGV handlers
- * per test need a call per test, or a handler of theirs that calls
- * capheap_sim_resolve_fault() first.
+ * it since) a SIGSEGV handler, and on x86 a SIGTRAP handler, which pass
+ * signals that are not theirs on to the handlers they replaced. Test frameworks
+ * that swap SIGSEGV handlers per test need a call per test, or a handler of
+ * theirs that calls capheap_sim_resolve_fault() first.
  * @return CAPHEAP_OK; CAPHEAP_ERR_OVERLAP when an address range is already
  *         taken in this process; CAPHEAP_ERR_INVALID_ARG for NULL, a
  *         description the host cannot back (an alias window whose sides are
@@ -122,8 +124,8 @@ capheap_err_t capheap_sim_probe(const capheap_chip_t *chip,
                                 size_t who_size);
 
 /**
- * Unmap what capheap_sim_map() mapped and put back the SIGSEGV handler it
- * replaced (unless another has been installed since).
+ * Unmap what capheap_sim_map() mapped and put back the signal handlers it
+ * replaced (unless others have been installed since).
  */
 void capheap_sim_unmap(void);
 
@@ -131,8 +133,9 @@ void capheap_sim_unmap(void);
  * Settle a fault at @p addr for a SIGSEGV handler of the program's own:
  * if @p addr lies in an inverted window, the page pair it falls in moves to
  * the view holding @p addr and the handler should return so that the access
- * is retried. Async-signal-safe.
- * @return true if @p addr lies in an inverted window.
+ * is retried. It cannot step an instruction that needs both views (that
+ * takes capheap's own handlers). Async-signal-safe.
+ * @return true if @p addr lies in an inverted window (and the move worked).
  */
 bool capheap_sim_resolve_fault(const void *addr);
 

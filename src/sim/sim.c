@@ -17,7 +17,7 @@
 #include "caps/layout.h"
 #include "sim_internal.h"
 
-/* Plain ranges after merging; the ESP32 needs three. */
+/* Plain ranges after merging; the ESP32 needs up to three. */
 #define SIM_MAX_SPANS 64
 
 typedef struct {
