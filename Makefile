@@ -48,7 +48,7 @@ asan:
 ## valgrind: the suite under Valgrind memcheck (each test runs inside it)
 valgrind:
 	$(MAKE) test BUILD=build-valgrind CONFIG="-DCAPHEAP_BUILD_BENCH=OFF \
-	  -DCMAKE_CROSSCOMPILING_EMULATOR='valgrind;-q;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite'" \
+	  -DCMAKE_CROSSCOMPILING_EMULATOR='valgrind;-q;--vex-iropt-register-updates=allregs-at-mem-access;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite'" \
 	  CAPHEAP_TEST_SCALE=valgrind
 
 ## m32: the suite as a 32-bit (i386) build
