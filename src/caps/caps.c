@@ -465,10 +465,8 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
         out->allocated_blocks += s.allocated_blocks;
         out->free_blocks += s.free_blocks;
         out->total_blocks += s.total_blocks;
-    }
-    /* Largest: only types the request can actually be served from. */
-    for (unsigned i = 0; i < c->count; i++) {
-        size_t n = largest_for(ch, c, c->tags[i]);
+        /* What the request would cost there (mask 0: every heap, plain). */
+        size_t n = largest_for(ch, c, t);
         if (n > out->largest_free_block)
             out->largest_free_block = n;
     }
