@@ -100,7 +100,8 @@ size_t capheap_heap_largest_free_aligned(capheap_heap_t *heap, unsigned tag,
     /* An aligned request looks for room for the size, a gap of at least a
      * smallest block before it and the alignment's slack. */
     size_t extra = MIN_BLOCK + alignment - ALIGN;
-    return n > extra ? n - extra : 0; /* n + header is a block size */
+    /* n + header is a block size; no request gets less than a block. */
+    return n > extra && n - extra + HDR_BYTES >= MIN_BLOCK ? n - extra : 0;
 }
 
 size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
