@@ -22,9 +22,10 @@
  * rounds the size up to 4.
  *
  * Dual-mapped D/IRAM: an EXEC request served from a type that is also data
- * RAM returns the instruction-bus address. It costs 4 bytes: the word before
- * the returned pointer holds the block's data-bus address, so free, realloc
- * and the size queries accept either address.
+ * RAM returns the instruction-bus address. It costs 4 bytes (plus the
+ * slack an alignment above 4 needs): the word before the returned pointer
+ * holds the block's offset in the data-bus window, so free, realloc and the
+ * size queries accept either address in O(1).
  *
  * Thread safety: a capheap_caps_t is used with one lock (set with
  * capheap_caps_set_lock()), taken by the core for each core operation.
