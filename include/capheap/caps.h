@@ -27,8 +27,12 @@
  * holds the block's offset in the data-bus window, so free, realloc and the
  * size queries accept either address in O(1).
  *
- * Thread safety: a capheap_caps_t is used with one lock (set with
- * capheap_caps_set_lock()), taken by the core for each core operation.
+ * Thread safety: the core heap takes the lock set with
+ * capheap_heap_set_lock(ch->heap, lock) around each core operation; the
+ * capability layer's own state (types, the choice cache) changes only in
+ * init, add_region and set_reserve, which the application calls before
+ * other threads use the heap. heap_caps_init() gives the global heap the
+ * port's default lock.
  */
 #ifndef CAPHEAP_CAPS_H
 #define CAPHEAP_CAPS_H

@@ -28,7 +28,17 @@ static inline void capheap_port_lock(void *lock) {
 static inline void capheap_port_unlock(void *lock) {
     (void)lock;
 }
+static inline void *capheap_port_default_lock(void) {
+    return NULL;
+}
 #else
+/**
+ * A lock for the heaps the library sets up itself (the global heap of
+ * heap_caps_init()), or NULL where the port has none. The same object on
+ * every call.
+ */
+void *capheap_port_default_lock(void);
+
 /** Take @p lock (never NULL). Must not fail. */
 void capheap_port_lock(void *lock);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "capheap/port.h"
 #include "esp_heap_caps_init.h"
 #include "esp_heap_caps_private.h"
 
@@ -57,6 +58,7 @@ void heap_caps_init(void) {
                             reservation_count);
     if (err)
         fatal("cannot build the heaps", err);
+    capheap_heap_set_lock(global.heap, capheap_port_default_lock());
     ready = true;
 }
 
@@ -66,7 +68,9 @@ capheap_caps_t *capheap_esp(void) {
     return &global;
 }
 
-capheap_caps_t *heap_caps_capheap(void) { return capheap_esp(); }
+capheap_caps_t *heap_caps_capheap(void) {
+    return capheap_esp();
+}
 
 void heap_caps_enable_nonos_stack_heaps(void) {
     capheap_caps_enable_nonos_stack_heaps(capheap_esp());
@@ -93,8 +97,8 @@ static esp_err_t to_esp_err(capheap_err_t err) {
 }
 
 esp_err_t heap_caps_add_region(intptr_t start, intptr_t end) {
-    return to_esp_err(
-        capheap_caps_add_region(capheap_esp(), (uintptr_t)start, (uintptr_t)end));
+    return to_esp_err(capheap_caps_add_region(capheap_esp(), (uintptr_t)start,
+                                              (uintptr_t)end));
 }
 
 esp_err_t heap_caps_add_region_with_caps(const uint32_t caps[], intptr_t start,

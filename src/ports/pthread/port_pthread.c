@@ -8,6 +8,11 @@
 
 #include "capheap/port.h"
 
+void *capheap_port_default_lock(void) {
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    return &lock;
+}
+
 void capheap_port_lock(void *lock) {
     if (pthread_mutex_lock((pthread_mutex_t *)lock) != 0)
         abort();
