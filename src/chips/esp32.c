@@ -2,7 +2,7 @@
  * esp32.c - the ESP32's memory map (ESP-IDF port/esp32/memory_layout.c and
  * the ESP32 Technical Reference Manual, chapter "System and Memory").
  */
-#include "capheap/caps.h"
+#include "chip_table.h"
 
 /* Type order breaks ties within a priority level, as list order does in
  * ESP-IDF: PSRAM first (it registers at the head of the list, so plain
@@ -118,14 +118,10 @@ static const capheap_alias_t aliases[] = {
 
 const capheap_chip_t capheap_chip_esp32 = {
     .name = "esp32",
-    .types = types,
-    .type_count = sizeof types / sizeof types[0],
-    .regions = regions,
-    .region_count = sizeof regions / sizeof regions[0],
-    .reserved = reserved,
-    .reserved_count = sizeof reserved / sizeof reserved[0],
-    .aliases = aliases,
-    .alias_count = sizeof aliases / sizeof aliases[0],
+    CHIP_ARRAY(types, type_count, types),
+    CHIP_ARRAY(regions, region_count, regions),
+    CHIP_ARRAY(reserved, reserved_count, reserved),
+    CHIP_ARRAY(aliases, alias_count, aliases),
     .dma_lo = 0x3FFAE000,
     .dma_hi = 0x40000000,
     .cache_line = 4, /* internal DMA needs words; no data cache in front */

@@ -3,7 +3,7 @@
  * soc/esp32c3/include/soc/soc.h, esp_system/ld/esp32c3/memory.ld.in) with
  * memory protection off, so all RAM may hold code.
  */
-#include "capheap/caps.h"
+#include "chip_table.h"
 
 enum { RAM, RETENTION_RAM, RTCRAM };
 
@@ -49,14 +49,10 @@ static const capheap_alias_t aliases[] = {
 
 const capheap_chip_t capheap_chip_esp32c3 = {
     .name = "esp32c3",
-    .types = types,
-    .type_count = sizeof types / sizeof types[0],
-    .regions = regions,
-    .region_count = sizeof regions / sizeof regions[0],
-    .reserved = reserved,
-    .reserved_count = sizeof reserved / sizeof reserved[0],
-    .aliases = aliases,
-    .alias_count = sizeof aliases / sizeof aliases[0],
+    CHIP_ARRAY(types, type_count, types),
+    CHIP_ARRAY(regions, region_count, regions),
+    CHIP_ARRAY(reserved, reserved_count, reserved),
+    CHIP_ARRAY(aliases, alias_count, aliases),
     /* GDMA reaches all of SRAM1, which the RAM types mark DMA (soc.h's
      * SOC_DMA_LOW/HIGH, 0x3FC88000..0x3FD00000, is the S3's copied). */
     .dma_lo = 0x3FC80000,

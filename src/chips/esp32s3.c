@@ -3,7 +3,7 @@
  * soc/esp32s3/include/soc/soc.h, esp_system/ld/esp32s3/memory.ld.in) with
  * memory protection off, so D/IRAM and RTC fast memory may hold code.
  */
-#include "capheap/caps.h"
+#include "chip_table.h"
 
 enum { RAM, DRAM, IRAM, SPIRAM, RTCRAM };
 
@@ -77,14 +77,10 @@ static const capheap_alias_t aliases[] = {
 
 const capheap_chip_t capheap_chip_esp32s3 = {
     .name = "esp32s3",
-    .types = types,
-    .type_count = sizeof types / sizeof types[0],
-    .regions = regions,
-    .region_count = sizeof regions / sizeof regions[0],
-    .reserved = reserved,
-    .reserved_count = sizeof reserved / sizeof reserved[0],
-    .aliases = aliases,
-    .alias_count = sizeof aliases / sizeof aliases[0],
+    CHIP_ARRAY(types, type_count, types),
+    CHIP_ARRAY(regions, region_count, regions),
+    CHIP_ARRAY(reserved, reserved_count, reserved),
+    CHIP_ARRAY(aliases, alias_count, aliases),
     .dma_lo = 0x3FC88000, /* SOC_DMA_LOW */
     .dma_hi = 0x3FD00000, /* SOC_DMA_HIGH */
     /* Internal RAM has no data cache in front (ESP-IDF aligns its DMA buffers

@@ -8,7 +8,7 @@
  * on i386); AddressSanitizer's x86-64 shadow starts at 0x7FFF8000. Two
  * regions with a gap exercise more than one heap of a type.
  */
-#include "capheap/caps.h"
+#include "chip_table.h"
 
 enum { RAM };
 
@@ -30,14 +30,8 @@ static const capheap_region_desc_t regions[] = {
 
 const capheap_chip_t capheap_chip_host = {
     .name = "host",
-    .types = types,
-    .type_count = sizeof types / sizeof types[0],
-    .regions = regions,
-    .region_count = sizeof regions / sizeof regions[0],
-    .reserved = NULL,
-    .reserved_count = 0,
-    .aliases = NULL,
-    .alias_count = 0,
+    CHIP_ARRAY(types, type_count, types),
+    CHIP_ARRAY(regions, region_count, regions),
     .dma_lo = 0x60000000,
     .dma_hi = 0x60C00000,
     .cache_line = 64, /* x86 cache line: DMA buffers get whole lines */

@@ -14,7 +14,7 @@
  * Ties at one level go by type order, hence D2 SRAM before AXI SRAM and
  * the TCMs after everything plain. No RAM is dual-mapped: no aliases.
  */
-#include "capheap/caps.h"
+#include "chip_table.h"
 
 enum { D2SRAM, AXISRAM, SRAM4, DTCM, ITCM, BKPSRAM };
 
@@ -58,14 +58,9 @@ static const capheap_reserved_t reserved[] = {
 
 const capheap_chip_t capheap_chip_stm32h743 = {
     .name = "stm32h743",
-    .types = types,
-    .type_count = sizeof types / sizeof types[0],
-    .regions = regions,
-    .region_count = sizeof regions / sizeof regions[0],
-    .reserved = reserved,
-    .reserved_count = sizeof reserved / sizeof reserved[0],
-    .aliases = NULL,
-    .alias_count = 0,
+    CHIP_ARRAY(types, type_count, types),
+    CHIP_ARRAY(regions, region_count, regions),
+    CHIP_ARRAY(reserved, reserved_count, reserved),
     /* What DMA1/DMA2 reach, from AXI SRAM to backup SRAM; the TCMs lie
      * below. */
     .dma_lo = 0x24000000,

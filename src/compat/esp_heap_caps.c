@@ -11,6 +11,7 @@
 
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_private.h"
+#include "multi_heap_info.h"
 
 static esp_alloc_failed_hook_t failed_hook;
 
@@ -227,13 +228,7 @@ size_t heap_caps_get_largest_free_block(uint32_t caps) {
 
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps) {
     capheap_stats_t s = stats(caps);
-    info->total_free_bytes = s.free_bytes;
-    info->total_allocated_bytes = s.allocated_bytes;
-    info->largest_free_block = s.largest_free_block;
-    info->minimum_free_bytes = s.minimum_free_bytes;
-    info->allocated_blocks = s.allocated_blocks;
-    info->free_blocks = s.free_blocks;
-    info->total_blocks = s.total_blocks;
+    capheap_fill_multi_heap_info(info, &s);
 }
 
 size_t heap_caps_get_allocated_size(void *ptr) {

@@ -3,6 +3,7 @@
  * core heap object with one region and one tag per handle.
  */
 #include "multi_heap.h"
+#include "multi_heap_info.h"
 
 #include <stdio.h>
 
@@ -99,13 +100,7 @@ void multi_heap_get_info(multi_heap_handle_t heap, multi_heap_info_t *info) {
         return;
     capheap_stats_t s;
     stats(heap, &s);
-    info->total_free_bytes = s.free_bytes;
-    info->total_allocated_bytes = s.allocated_bytes;
-    info->largest_free_block = s.largest_free_block;
-    info->minimum_free_bytes = s.minimum_free_bytes;
-    info->allocated_blocks = s.allocated_blocks;
-    info->free_blocks = s.free_blocks;
-    info->total_blocks = s.total_blocks;
+    capheap_fill_multi_heap_info(info, &s);
 }
 
 bool multi_heap_check(multi_heap_handle_t heap, bool print_errors) {
