@@ -14,7 +14,9 @@
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_init.h"
 
-static const capheap_chip_t *chip(void) { return heap_caps_capheap()->chip; }
+static const capheap_chip_t *chip(void) {
+    return heap_caps_capheap()->chip;
+}
 
 /* Name of the memory type holding @p p, from the chip's description. */
 static const char *where(const void *p) {
@@ -51,13 +53,13 @@ static void print_caps_table(void) {
         const char *name;
         uint32_t caps;
     } rows[] = {
-        {"8BIT", MALLOC_CAP_8BIT},       {"32BIT", MALLOC_CAP_32BIT},
-        {"DMA", MALLOC_CAP_DMA},         {"EXEC", MALLOC_CAP_EXEC},
+        {"8BIT", MALLOC_CAP_8BIT},         {"32BIT", MALLOC_CAP_32BIT},
+        {"DMA", MALLOC_CAP_DMA},           {"EXEC", MALLOC_CAP_EXEC},
         {"INTERNAL", MALLOC_CAP_INTERNAL}, {"SPIRAM", MALLOC_CAP_SPIRAM},
         {"DEFAULT", MALLOC_CAP_DEFAULT},
     };
-    printf("  %-9s %10s %10s %10s %10s\n", "caps", "total", "free",
-           "largest", "min free");
+    printf("  %-9s %10s %10s %10s %10s\n", "caps", "total", "free", "largest",
+           "min free");
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         multi_heap_info_t info;
         heap_caps_get_info(&info, rows[i].caps);
