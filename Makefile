@@ -62,7 +62,8 @@ clang:
 ## cppcheck: static analysis of src/
 cppcheck:
 	cppcheck --error-exitcode=1 --enable=warning,portability,performance \
-	  --inline-suppr --std=c11 -UCAPHEAP_CONFIG_HEADER -Iinclude -Iinclude/compat -Isrc --quiet src
+	  --inline-suppr --std=c11 -UCAPHEAP_CONFIG_HEADER \
+	  --suppress=preprocessorErrorDirective:src/sim/fault.c -Iinclude -Iinclude/compat -Isrc --quiet src
 
 ## format: clang-format every C file; format-check: fail if one is not
 format:
