@@ -10,7 +10,14 @@
  *
  *   capheap-bench-cm space | info | fit [trace] | check [trace]
  *                    | marked <trace> capheap <n> <file>
+ *                    | capsmeta | capsmarked <layer> <mask> <n> <file>
+ *
+ * capsmeta and capsmarked run the capability layer (caps_layer.h) on the
+ * ESP32's memory map moved into a static buffer (esp32_ram): the chip's
+ * regions, reservations and windows all move by one offset, so
+ * capheap_caps_init() builds the ESP32's heaps there.
  */
+#include "caps_layer.h"
 #include "out.h"
 #include "space.h"
 
@@ -116,20 +123,28 @@ static int read_all(long fd, void *buf, size_t n) {
     return 0;
 }
 
+/* The first @p n operations of trace @p key from the file @p path (from
+ * capheap-bench dump), and its pointer slots. */
+static int load(const char *key, size_t n, const char *path, bench_trace_t *t,
+                void ***ptrs) {
+    uint32_t hdr[4];
+    long fd = sys3(SYS_OPEN, (long)path, 0, 0);
+    if (fd < 0 || read_all(fd, hdr, sizeof hdr) != 0 ||
+        bench_trace_from_header(hdr, n, t) != 0 || !streq(t->key, key) ||
+        read_all(fd, t->ops, t->nops * sizeof *t->ops) != 0) {
+        out_s("marked: cannot read the trace file\n");
+        return 1;
+    }
+    *ptrs = bench_mem(t->nids * sizeof **ptrs);
+    return *ptrs ? 0 : 1;
+}
+
 static int cmd_marked(const char *key, size_t n, const char *path) {
     bench_trace_t t;
     bench_alloc_t a;
     bench_result_t r;
-    uint32_t hdr[4];
-    long fd = sys3(SYS_OPEN, (long)path, 0, 0);
-    if (fd < 0 || read_all(fd, hdr, sizeof hdr) != 0 ||
-        bench_trace_from_header(hdr, n, &t) != 0 || !streq(t.key, key) ||
-        read_all(fd, t.ops, t.nops * sizeof *t.ops) != 0) {
-        out_s("marked: cannot read the trace file\n");
-        return 1;
-    }
-    void **ptrs = bench_mem(t.nids * sizeof *ptrs);
-    if (!ptrs || !bench_capheap_open(&a, t.arena))
+    void **ptrs;
+    if (load(key, n, path, &t, &ptrs) != 0 || !bench_capheap_open(&a, t.arena))
         return 1;
     bench_drv_replay_marked(&t, &a, n, ptrs, &r);
     out_s("marked.");
@@ -143,6 +158,42 @@ static int cmd_marked(const char *key, size_t n, const char *path) {
     out_s(" fails=");
     out_u(r.fails);
     out_s("\n");
+    return 0;
+}
+
+/* ---- the capability layer on the ESP32's map, moved -------------------- */
+
+/* The ESP32's RAM from its lowest address (PSRAM, 0x3F800000) to the end of
+ * IRAM (0x400A0000). .bss: only the pages the heaps touch are ever mapped. */
+#define ESP32_LO 0x3F800000u
+#define ESP32_HI 0x400A0000u
+static _Alignas(4096) unsigned char esp32_ram[ESP32_HI - ESP32_LO];
+
+/* Boot the moved ESP32, with 4 MiB of PSRAM or none. */
+static int caps_boot(int psram) {
+    const capheap_chip_t *c = bench_caps_moved(
+        &capheap_chip_esp32, (uintptr_t)esp32_ram - ESP32_LO, "esp32-moved");
+    capheap_chip_options_t opts = {psram ? CAPHEAP_OPT_PSRAM : 0, 0, 0, 0, 0};
+    if (!c || capheap_caps_init(&bench_caps, c, &opts, 0, 0) != CAPHEAP_OK) {
+        out_s("caps: cannot boot the moved ESP32\n");
+        return 1;
+    }
+    capheap_caps_enable_nonos_stack_heaps(&bench_caps);
+    return 0;
+}
+
+static int cmd_capsmarked(const char *layer, const char *mask, size_t n,
+                          const char *path) {
+    bench_trace_t t;
+    bench_alloc_t a;
+    bench_result_t r;
+    void **ptrs;
+    const bench_caps_mask_t *m = bench_caps_mask(mask);
+    if (!m || load("steady", n, path, &t, &ptrs) != 0 || caps_boot(1) != 0 ||
+        bench_caps_open(layer, m, &a) != 0)
+        return 1;
+    bench_drv_replay_marked(&t, &a, n, ptrs, &r);
+    bench_caps_print_run("capsmarked", "esp32-moved", layer, m, 1, &r);
     return 0;
 }
 
@@ -180,21 +231,29 @@ static int cmd_each(const char *cmd, const char *only) {
     return 0;
 }
 
+static size_t number(const char *p) {
+    size_t n = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        n = n * 10 + (size_t)(*p - '0');
+    return n;
+}
+
 static int run(int argc, char **argv) {
     if (argc >= 2 && streq(argv[1], "space"))
         return bench_space_report() != 0;
+    if (argc >= 2 && streq(argv[1], "capsmeta"))
+        return caps_boot(0) != 0 || bench_caps_meta("esp32-moved") != 0;
+    if (argc >= 6 && streq(argv[1], "capsmarked"))
+        return cmd_capsmarked(argv[2], argv[3], number(argv[4]), argv[5]);
     if (argc >= 2 && (streq(argv[1], "fit") || streq(argv[1], "info") ||
                       streq(argv[1], "check")))
         return cmd_each(argv[1], argc > 2 ? argv[2] : 0);
-    if (argc >= 6 && streq(argv[1], "marked") && streq(argv[3], "capheap")) {
-        size_t n = 0;
-        for (const char *p = argv[4]; *p >= '0' && *p <= '9'; p++)
-            n = n * 10 + (size_t)(*p - '0');
-        return cmd_marked(argv[2], n, argv[5]);
-    }
+    if (argc >= 6 && streq(argv[1], "marked") && streq(argv[3], "capheap"))
+        return cmd_marked(argv[2], number(argv[4]), argv[5]);
     out_s(
         "usage: capheap-bench-cm space | info | fit [trace] | check [trace] | "
-        "marked <trace> capheap <n> <file>\n");
+        "marked <trace> capheap <n> <file> | capsmeta | capsmarked <layer> "
+        "<mask> <n> <file>\n");
     return 2;
 }
 
