@@ -74,17 +74,33 @@ extern "C" {
 #define CAPHEAP_CAP_INVALID       (1u << 31) /**< never satisfiable */
 /** @} */
 
-/** Most memory types a capability heap holds (chip types + added ones). */
-#define CAPHEAP_CAPS_MAX_TYPES 16
+/* Capacities of a capheap_caps_t, fixed at compile time (the structure is
+ * declared statically). The defaults fit every chip described here with
+ * room for regions and capability sets added at run time; each slot costs
+ * a few words (BENCHMARKS.md, "The capability layer", has the bytes). */
+
+/** Most memory types: the chip's plus capability sets added at run time. */
+#ifndef CAPHEAP_CAPS_MAX_TYPES
+#define CAPHEAP_CAPS_MAX_TYPES 8
+#endif
 /** Most regions a capability heap holds. */
 #ifndef CAPHEAP_CAPS_MAX_REGIONS
-#define CAPHEAP_CAPS_MAX_REGIONS                                               \
-    (CAPHEAP_MAX_REGIONS < 32 ? CAPHEAP_MAX_REGIONS : 32)
+#define CAPHEAP_CAPS_MAX_REGIONS 16
+#endif
+/** Most regions that wait for the start-up stacks to be released. */
+#ifndef CAPHEAP_CAPS_MAX_PENDING
+#define CAPHEAP_CAPS_MAX_PENDING 4
+#endif
+/** Cached selections (direct-mapped by caps mask; a power of two). */
+#ifndef CAPHEAP_CAPS_CACHE
+#define CAPHEAP_CAPS_CACHE 4
 #endif
 /** Most application reservations capheap_caps_init() takes. */
 #define CAPHEAP_CAPS_MAX_RESERVED 24
-/** Cached selections (direct-mapped by caps mask). */
-#define CAPHEAP_CAPS_CACHE 8
+
+_Static_assert(CAPHEAP_CAPS_MAX_TYPES <= 32, "types are a 32-bit set");
+_Static_assert((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
+               "the cache size is a power of two");
 
 /** What a caps mask asks for, worked out once and cached. */
 typedef struct {
@@ -129,7 +145,7 @@ typedef struct {
     bool started;    /**< enable_nonos_stack_heaps() has run */
     bool monitoring; /**< a minimum-free monitoring window is open */
     capheap_caps_type_t types[CAPHEAP_CAPS_MAX_TYPES];
-    capheap_caps_pending_t pending[8];
+    capheap_caps_pending_t pending[CAPHEAP_CAPS_MAX_PENDING];
     capheap_caps_choice_t cache[CAPHEAP_CAPS_CACHE];
     size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /**< minima before the window */
     void *heap_storage[CAPHEAP_HEAP_STORAGE_SIZE(CAPHEAP_CAPS_MAX_REGIONS,

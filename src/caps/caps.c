@@ -285,7 +285,7 @@ fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
 static inline const capheap_caps_choice_t *choose(capheap_caps_t *ch,
                                                   uint32_t request) {
     capheap_caps_choice_t *c =
-        &ch->cache[(request * 0x9E3779B1u) >> 29 & (CAPHEAP_CAPS_CACHE - 1)];
+        &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
     if (c->request == request && c->generation == ch->generation)
         return c;
     return fill(ch, c, request);
@@ -341,7 +341,7 @@ CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
 /* Hot path: a cached plain request is one core call, made as a tail call. */
 void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
     const capheap_caps_choice_t *c =
-        &ch->cache[(caps * 0x9E3779B1u) >> 29 & (CAPHEAP_CAPS_CACHE - 1)];
+        &ch->cache[(caps * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
     if (c->request != caps || c->generation != ch->generation || c->flags ||
         size - 1 >= ch->max_alloc)
         return alloc_slow(ch, size, caps);
