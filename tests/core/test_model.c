@@ -786,7 +786,7 @@ static void op_probe_aligned(model_t *M, unsigned t) {
     MCHECK(M, La <= M->prev[t].largest_free_block);
     /* The largest: one byte more never fits (nothing when it is 0). */
     MCHECK(M, capheap_heap_aligned_alloc(M->h, t, a, La + 1) == NULL);
-    if (La < MIN_BLOCK - HDR_BYTES) { /* 0, or bug 4 in test_regress.c */
+    if (!La) {
         M->rule = RULE_SAME;
         return;
     }

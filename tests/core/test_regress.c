@@ -5,8 +5,7 @@
  * with file, function, input, expected and actual behaviour at the time.
  * Bugs 1 and 2 were fixed in fa141be ("Core: nothing inside a control block
  * is a block; largest free block looks at every block an allocation would"),
- * bug 3 in 229d384. Bug 4 is OPEN: its test fails (on 64-bit targets) until
- * src/core/stats.c is fixed.
+ * bug 3 in 229d384, bug 4 in ed86843.
  */
 #include "core_test.h"
 
@@ -178,14 +177,15 @@ static void largest_free_aligned_is_the_largest(void **state) {
 }
 
 /*
- * BUG 4 (OPEN) - src/core/stats.c, capheap_heap_largest_free_aligned(), as
+ * BUG 4 (fixed in ed86843) - src/core/stats.c,
+ * capheap_heap_largest_free_aligned(), as
  * fixed for bug 3: it returns n - extra whenever n > extra, but a request
  * never gets less than MIN_BLOCK, so for 0 < n - extra < MIN_BLOCK - header
  * it reports a size that cannot be had. 64-bit (MIN_BLOCK 32, header 8): one
  * 4096-byte region filled with 56-byte blocks and the rest, one of them
  * freed, so the largest free block is 56; alignment 32 (extra 48):
  *   expected: 0 (aligned_alloc(32, n) fails for every n);
- *   actual:   8, and aligned_alloc(32, 8) returns NULL.
+ *   actual (before the fix): 8, and aligned_alloc(32, 8) returns NULL.
  * (i386: the smallest positive value, 12, is one smallest block: no gap.)
  * Fix: return 0 when n - extra + header < MIN_BLOCK.
  */
