@@ -131,8 +131,9 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
  * Give the heap the memory [start, start + size) as a region with @p tag.
  * The start is rounded up and the end down to block boundaries. The first
  * region of a tag, and a region larger than every earlier one of its tag,
- * also holds the tag's control block (bins sized from the region); the old
- * control block is then freed into the tag. O(regions + size classes).
+ * also holds the tag's control block when it needs more size classes than
+ * the tag has (bins sized from the region); the old control block is then
+ * freed into the tag. O(regions + size classes).
  *
  * The range must not overlap another region or the heap object, except that
  * it may lie wholly inside the payload of a live block of this heap (a
@@ -140,9 +141,10 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
  *
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL, tag >= max_tags, range
  *         wraps), CAPHEAP_ERR_OVERLAP, CAPHEAP_ERR_NO_SLOT,
- *         CAPHEAP_ERR_TOO_LARGE (more than 2^(pointer bits -
- *         CAPHEAP_REGION_BITS) bytes), CAPHEAP_ERR_TOO_SMALL (no room for the
- *         control block, one smallest block and the end marker).
+ *         CAPHEAP_ERR_TOO_LARGE (its block span, after rounding,
+ *         exceeds 2^(pointer bits - CAPHEAP_REGION_BITS) bytes),
+ * CAPHEAP_ERR_TOO_SMALL (no room for the control block, one smallest block and
+ * the end marker).
  */
 capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
                                       size_t size, unsigned tag);
@@ -317,7 +319,8 @@ typedef bool (*capheap_walk_fn)(const capheap_block_info_t *block, void *user);
  * Visit every block of every region in address order within each region,
  * regions in the order they were added. The heap's lock is held: the
  * callback must not call into the heap. O(regions + blocks).
- * @return true if every block was visited, false if the callback stopped it.
+ * @return true if every block was visited; false if the callback stopped
+ *         the walk or a damaged block did (capheap_heap_check() says where).
  */
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user);
 

@@ -305,9 +305,8 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
     return p;
 }
 
-void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
-    if (!ptr)
-        return;
+/* Free @p ptr, naming @p op in a report. */
+static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     char *blk;
     tagctl_t *t;
     heap_lock(heap);
@@ -316,7 +315,12 @@ void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
         release(t, blk);
     heap_unlock(heap);
     if (err != CAPHEAP_OK)
-        capheap_report_error(err, ptr, "free");
+        capheap_report_error(err, ptr, op);
+}
+
+void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
+    if (ptr)
+        free_as(heap, ptr, "free");
 }
 
 /** Shrink the live block @p blk to @p s bytes, freeing the tail if it can
@@ -380,7 +384,7 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
     if (!ptr)
         return NULL;
     if (size == 0) {
-        capheap_heap_free(heap, ptr);
+        free_as(heap, ptr, "realloc");
         return NULL;
     }
     size_t s = block_size_for(size);

@@ -11,8 +11,10 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
         for (char *blk = reg->first; blk < reg->end && complete;) {
             word_t hdr = *hdr_at(blk);
             size_t size = hdr_size(hdr);
-            if (size < MIN_BLOCK || size > (size_t)(reg->end - blk))
-                break; /* corrupt: capheap_heap_check() says where */
+            if (size < MIN_BLOCK || size > (size_t)(reg->end - blk)) {
+                complete = false; /* corrupt: capheap_heap_check() says where */
+                break;
+            }
             capheap_block_info_t info = {
                 .ptr = payload_of(blk),
                 .size = size - HDR_BYTES,
