@@ -288,10 +288,4 @@ static inline size_t bitmap_words(size_t nbins) {
     return (nbins + WORD_BITS - 1) / WORD_BITS;
 }
 
-/* ---- shared between the core's files ---------------------------------- */
-
-capheap_err_t capheap_find_live(const capheap_heap_t *h, const void *ptr,
-                                char **blk_out);
-size_t capheap_tag_largest(const tagctl_t *t);
-
 #endif /* CAPHEAP_CORE_BLOCK_H */

@@ -189,12 +189,6 @@ HOT_INLINE capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     return CAPHEAP_OK;
 }
 
-capheap_err_t capheap_find_live(const capheap_heap_t *h, const void *ptr,
-                                char **blk_out) {
-    tagctl_t *ctl;
-    return find_live(h, ptr, blk_out, &ctl);
-}
-
 /* ---- public allocation API -------------------------------------------- */
 
 /** Allocate a block of @p s bytes from @p tag (lock held). */

@@ -8,7 +8,7 @@
 
 #include "block.h"
 
-size_t capheap_tag_largest(const tagctl_t *t) {
+static size_t tag_largest(const tagctl_t *t) {
     if (!t || !t->summary)
         return 0;
     /* An allocation examines the first CAPHEAP_BIN_SEARCH blocks of its
@@ -34,7 +34,7 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
     out->total_bytes = t->total;
     out->free_bytes = t->free_bytes;
     out->allocated_bytes = used_sum - t->used_count * HDR_BYTES;
-    out->largest_free_block = capheap_tag_largest(t);
+    out->largest_free_block = tag_largest(t);
     out->minimum_free_bytes = t->min_free;
     out->allocated_blocks = t->used_count;
     out->free_blocks = t->free_count;
@@ -87,7 +87,7 @@ size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag) {
     if (!heap || tag >= heap->tag_cap)
         return 0;
     heap_lock(heap);
-    size_t n = capheap_tag_largest(heap_tags(heap)[tag]);
+    size_t n = tag_largest(heap_tags(heap)[tag]);
     heap_unlock(heap);
     return n;
 }
