@@ -6,7 +6,7 @@ CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
-.PHONY: all run test bench install asan valgrind m32 clang cppcheck format \
+.PHONY: all run test bench install asan valgrind m32 clang cppcheck format cross size \
         format-check deps ci-deps clean help
 
 all: $(BUILD)/Makefile
@@ -58,6 +58,14 @@ m32:
 ## clang: the suite built with clang
 clang:
 	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCAPHEAP_BUILD_BENCH=OFF"
+
+## cross: build for Cortex-M0+, M4F, M33 and RV32IMC (warnings are errors)
+cross:
+	tools/cross.sh
+
+## size: the cross builds' text/data/bss per component, at -Os
+size:
+	tools/cross.sh size
 
 ## cppcheck: static analysis of src/
 cppcheck:

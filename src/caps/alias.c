@@ -11,7 +11,7 @@
  *
  * The allocator itself only ever reads and writes through the data bus.
  */
-#include <string.h>
+#include "core/cstring.h"
 
 #include "alias.h"
 

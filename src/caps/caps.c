@@ -6,7 +6,7 @@
  * (cached per mask), and each type is tried in turn. Dual-mapped D/IRAM
  * serves EXEC requests through the instruction-bus alias (alias.c).
  */
-#include <string.h>
+#include "core/cstring.h"
 
 #include "alias.h"
 #include "capheap/caps.h"

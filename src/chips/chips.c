@@ -1,8 +1,6 @@
 /*
  * chips.c - the list of described chips, by name.
  */
-#include <string.h>
-
 #include "capheap/chip.h"
 
 static const capheap_chip_t *const chips[] = {
@@ -10,9 +8,18 @@ static const capheap_chip_t *const chips[] = {
     &capheap_chip_stm32h743, &capheap_chip_host,
 };
 
+/* Freestanding: no strcmp on toolchains without a C library. */
+static bool same_name(const char *a, const char *b) {
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 const capheap_chip_t *capheap_chip_find(const char *name) {
     for (size_t i = 0; name && i < sizeof chips / sizeof chips[0]; i++) {
-        if (strcmp(chips[i]->name, name) == 0)
+        if (same_name(chips[i]->name, name))
             return chips[i];
     }
     return NULL;

@@ -3,7 +3,7 @@
  *
  * The layout, size classes and invariants are described in block.h.
  */
-#include <string.h>
+#include "cstring.h"
 
 #include "block.h"
 

@@ -4,7 +4,7 @@
  * Every operation keeps the tag's counters current (block.h, I6), so these
  * queries read them instead of walking blocks.
  */
-#include <string.h>
+#include "cstring.h"
 
 #include "block.h"
 

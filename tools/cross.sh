@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Cross builds of capheap for the MCUs it targets, and their code size.
+#   tools/cross.sh          build every target (warnings are errors)
+#   tools/cross.sh size     build, then print text/data/bss per component
+# Targets: Cortex-M0+ (no CLZ: the portable bit scan), Cortex-M4F and
+# Cortex-M33 with arm-none-eabi-gcc and newlib, RV32IMC (the ESP32-C3's ISA)
+# with riscv64-unknown-elf-gcc, which has no C library here: only the
+# freestanding layers (core, capability layer, chip tables) build for it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${CROSS_OUT:-build-cross}
+opt=${CROSS_OPT:--Os}
+warn=(-std=c11 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections)
+defs=(-DCAPHEAP_PORT_NONE -Iinclude -Iinclude/compat -Isrc)
+
+declare -A cc flags free_only
+cc[m0plus]=arm-none-eabi-gcc
+flags[m0plus]="-mcpu=cortex-m0plus -mthumb -DCAPHEAP_USE_BUILTINS=0"
+cc[m4f]=arm-none-eabi-gcc
+flags[m4f]="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
+cc[m33]=arm-none-eabi-gcc
+flags[m33]="-mcpu=cortex-m33 -mthumb"
+cc[rv32imc]=riscv64-unknown-elf-gcc
+flags[rv32imc]="-march=rv32imc -mabi=ilp32 -nostdlib"
+free_only[rv32imc]=1
+targets=(m0plus m4f m33 rv32imc)
+
+# component name, then its sources
+components=(
+  "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c"
+  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c"
+  "chip-esp32:src/chips/esp32.c"
+  "chip-esp32s3:src/chips/esp32s3.c"
+  "chip-esp32c3:src/chips/esp32c3.c"
+  "chip-stm32h743:src/chips/stm32h743.c"
+  "chips-registry:src/chips/chips.c src/chips/host.c"
+  "port-none:src/ports/none/port_none.c"
+  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c"
+  "libc:src/libc/malloc.c"
+)
+hosted=(compat libc)
+
+build() {
+  local t=$1 c name srcs
+  for c in "${components[@]}"; do
+    name=${c%%:*}
+    srcs=${c#*:}
+    if [ -n "${free_only[$t]:-}" ] && [[ " ${hosted[*]} " == *" $name "* ]]; then
+      continue
+    fi
+    mkdir -p "$out/$t/$name"
+    for s in $srcs; do
+      # shellcheck disable=SC2086
+      "${cc[$t]}" ${flags[$t]} "$opt" "${warn[@]}" "${defs[@]}" \
+        -DCAPHEAP_REPLACE_LIBC_MALLOC -ffreestanding -c "$s" \
+        -o "$out/$t/$name/$(basename "$s" .c).o"
+    done
+  done
+}
+
+report() {
+  local t=$1 d size
+  size=${cc[$t]%-gcc}-size
+  printf '\n%s (%s %s)\n' "$t" "${cc[$t]}" "${flags[$t]} $opt"
+  printf '  %-16s %7s %6s %6s\n' component text data bss
+  for d in "$out/$t"/*/; do
+    "$size" -t "$d"*.o | awk -v n="$(basename "$d")" \
+      'END { printf "  %-16s %7d %6d %6d\n", n, $1, $2, $3 }'
+  done
+}
+
+for t in "${targets[@]}"; do
+  if ! command -v "${cc[$t]}" >/dev/null; then
+    echo "cross: ${cc[$t]} is missing (tools/setup-deps.sh ci installs it)" >&2
+    exit 1
+  fi
+  rm -rf "${out:?}/$t"
+  build "$t"
+done
+echo "cross builds: ${targets[*]} ok"
+if [ "${1:-}" = size ]; then
+  for t in "${targets[@]}"; do report "$t"; done
+fi
