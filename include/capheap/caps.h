@@ -102,15 +102,15 @@ _Static_assert(CAPHEAP_CAPS_MAX_TYPES <= 32, "types are a 32-bit set");
 _Static_assert((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
                "the cache size is a power of two");
 
-/** What a caps mask asks for, worked out once and cached. */
+/** What a caps mask asks for, worked out once and cached (the cache is
+ * emptied when types, regions or reserves change). */
 typedef struct {
-    uint32_t request;    /**< the mask as asked: the cache key */
-    uint32_t caps;       /**< after ESP-IDF's adjustments */
-    uint32_t generation; /**< valid while it equals the heap's */
-    uint16_t align;      /**< alignment the hardware needs (1: none) */
-    uint8_t count;       /**< candidate types (0: nothing can serve it) */
-    uint8_t flags;       /**< what the request needs beyond a plain alloc
-                              (0: the candidates' core allocation is all) */
+    uint32_t request; /**< the mask as asked: the cache key */
+    uint32_t caps;    /**< after ESP-IDF's adjustments */
+    uint16_t align;   /**< alignment the hardware needs (1: none) */
+    uint8_t count;    /**< candidate types (0: nothing can serve it) */
+    uint8_t flags;    /**< what the request needs beyond a plain alloc
+                           (0: the candidates' core allocation is all) */
     uint8_t tags[CAPHEAP_CAPS_MAX_TYPES]; /**< candidates, in order */
 } capheap_caps_choice_t;
 
@@ -136,7 +136,6 @@ typedef struct {
 typedef struct {
     const capheap_chip_t *chip;
     capheap_heap_t *heap;
-    uint32_t generation; /**< bumped when types or regions change */
     uintptr_t iram_lo;   /**< lowest instruction-bus alias address */
     uintptr_t iram_span; /**< bytes from there past every such window */
     size_t max_alloc;    /**< the chip's largest single allocation */

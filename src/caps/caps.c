@@ -14,8 +14,10 @@
 
 /* ---- set-up ------------------------------------------------------------ */
 
+/* Types, regions or reserves changed: forget every worked-out request. An
+ * all-zero slot is the true answer for mask 0 (nothing qualifies). */
 static void invalidate(capheap_caps_t *ch) {
-    ch->generation++;
+    memset(ch->cache, 0, sizeof ch->cache);
 }
 
 static capheap_err_t add_piece(capheap_caps_t *ch, const capheap_avail_t *a) {
@@ -274,11 +276,9 @@ fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
     c->request = request;
     c->caps = caps;
     c->align = (uint16_t)(hw ? hw : 1);
-    c->generation = ch->generation;
     c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
                          (plain && reserved ? NEEDS_RESERVE : 0) |
                          (c->align > sizeof(void *) ? NEEDS_ALIGN : 0));
-    c->generation = ch->generation;
     return c;
 }
 
@@ -286,7 +286,7 @@ static inline const capheap_caps_choice_t *choose(capheap_caps_t *ch,
                                                   uint32_t request) {
     capheap_caps_choice_t *c =
         &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->request == request && c->generation == ch->generation)
+    if (c->request == request)
         return c;
     return fill(ch, c, request);
 }
@@ -342,8 +342,7 @@ CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
 void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
     const capheap_caps_choice_t *c =
         &ch->cache[(caps * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->request != caps || c->generation != ch->generation || c->flags ||
-        size - 1 >= ch->max_alloc)
+    if (c->request != caps || c->flags || size - 1 >= ch->max_alloc)
         return alloc_slow(ch, size, caps);
     return capheap_heap_alloc_from(ch->heap, c->tags, c->count, size);
 }
