@@ -4,10 +4,18 @@
  *
  * The core calls only these functions; one port under src/ports/ provides
  * them, chosen at build time with CAPHEAP_PORT:
- *   - `none`    bare metal, single thread: no locking (CAPHEAP_PORT_NONE is
- *               defined, and the lock calls compile to nothing); errors trap.
- *   - `pthread` Linux and POSIX hosts: the lock is a pthread_mutex_t; errors
- *               print one line on stderr and abort.
+ *   - `none`     bare metal, single thread: no locking (CAPHEAP_PORT_NONE is
+ *                defined, and the lock calls compile to nothing); errors
+ *                trap, the last one kept for a debugger.
+ *   - `pthread`  Linux and POSIX hosts: the lock is a pthread_mutex_t; errors
+ *                print one line on stderr and abort.
+ *   - `spinlock` bare-metal multicore: the lock is a capheap_spinlock_t
+ *                (port_spinlock.h, C11 atomics); errors trap.
+ *   - `freertos` a critical section per operation (on SMP ports with a
+ *                portMUX_TYPE, the lock is that spinlock); needs the
+ *                application's FreeRTOS headers (CAPHEAP_FREERTOS_INCLUDE);
+ *                errors go to configASSERT.
+ *   - `user`     the application defines the four functions below.
  * A lock is whatever the port says it is; the core only passes the pointer
  * given to capheap_heap_set_lock() back to the port.
  */
