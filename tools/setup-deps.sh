@@ -10,7 +10,8 @@ pkgs=(gcc make cmake pkg-config libcmocka-dev)
 need_i386=0
 if [ "$set_name" = ci ]; then
   pkgs+=(clang valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
-    gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf)
+    gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf
+    qemu-system-arm)
   need_i386=1
 fi
 
