@@ -203,7 +203,7 @@ measure() {
         note "building Cortex-M4 (arm-none-eabi-gcc -O2)"
         mkdir -p "$BCM"
         logged arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -O2 -std=c11 -ffreestanding \
-            -Wall -Wextra -Werror -pedantic -DCAPHEAP_PORT_NONE -Iinclude \
+            -Wall -Wextra -Werror -pedantic -DCAPHEAP_PORT_NONE -Iinclude -Isrc \
             bench/cm_main.c bench/trace.c bench/replay.c bench/alloc_capheap.c \
             bench/space.c bench/check.c bench/caps_layer.c src/core/*.c src/caps/*.c \
             src/chips/*.c src/ports/none/port_none.c -nostartfiles -o "$BINCM" && cm=1
