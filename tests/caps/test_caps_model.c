@@ -262,21 +262,8 @@ static uint64_t rnd(model_t *M, uint64_t lo, uint64_t hi) {
     return ts_rng_range(&M->rng, lo, hi);
 }
 
-static double scale(void) {
-    const char *s = getenv("CAPHEAP_TEST_SCALE");
-    if (!s || !*s)
-        return 1.0;
-    if (strcmp(s, "valgrind") == 0)
-        return 1.0 / 20;
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || !(v > 0))
-        fail_msg("CAPHEAP_TEST_SCALE='%s': use valgrind or a number", s);
-    return v;
-}
-
 static long ops_per_run(void) {
-    long n = (long)(FULL_OPS * scale() / NTARGETS);
+    long n = (long)(FULL_OPS * ts_scale() / NTARGETS);
     return n < 1000 ? 1000 : n;
 }
 
@@ -1278,6 +1265,6 @@ int main(void) {
     if (getenv("CAPHEAP_TEST_FILTER"))
         cmocka_set_test_filter(getenv("CAPHEAP_TEST_FILTER"));
     print_message("caps model: %ld operations per run, %u runs (scale %g)\n",
-                  ops_per_run(), n, scale());
+                  ops_per_run(), n, ts_scale());
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,23 +282,6 @@ static inline void ct_snap_drop(ct_snap_t *s) {
 
 #define ct_assert_no_error() assert_int_equal(ts_errors()->count, 0)
 
-/**
- * How much of the full randomized workload to run, from CAPHEAP_TEST_SCALE:
- * unset or empty 1, "valgrind" 1/20, or a positive number (e.g. 0.1, 10).
- */
-static inline double ct_scale(void) {
-    const char *s = getenv("CAPHEAP_TEST_SCALE");
-    if (!s || !*s)
-        return 1.0;
-    if (strcmp(s, "valgrind") == 0)
-        return 1.0 / 20;
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || !(v > 0))
-        fail_msg("CAPHEAP_TEST_SCALE='%s': use valgrind or a number", s);
-    return v;
-}
-
 /** Block size the heap uses for a request of @p n bytes (block.h layout). */
 static inline size_t ct_block_size(size_t n) {
     size_t s = ROUND_UP(n + HDR_BYTES, ALIGN);

@@ -27,7 +27,7 @@ static void sleep_ms(long ms) {
 
 /* Operations scale with CAPHEAP_TEST_SCALE, like the model test. */
 static long scaled(long n) {
-    long v = (long)(n * ct_scale());
+    long v = (long)(n * ts_scale());
     return v > 100 ? v : 100;
 }
 

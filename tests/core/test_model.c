@@ -19,7 +19,7 @@
  * steps. At the end every block is freed and each tag's free bytes must come
  * back exactly; bytes outside the regions must never have been written.
  *
- * CAPHEAP_TEST_SCALE scales the number of operations (see ct_scale()): the
+ * CAPHEAP_TEST_SCALE scales the number of operations (see ts_scale()): the
  * full run is at least 1,000,000 operations in total.
  */
 #include "core_test.h"
@@ -1124,7 +1124,7 @@ typedef struct {
 
 static long ops_per_run(void) {
     double runs = (double)(NLAYOUTS * FILLS * SEEDS);
-    long n = (long)(FULL_OPS * ct_scale() / runs + 0.999);
+    long n = (long)(FULL_OPS * ts_scale() / runs + 0.999);
     return n > 200 ? n : 200;
 }
 
@@ -1183,6 +1183,6 @@ int main(void) {
         }
     }
     print_message("model: %ld operations per run, %u runs (scale %g)\n",
-                  ops_per_run(), n * SEEDS, ct_scale());
+                  ops_per_run(), n * SEEDS, ts_scale());
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

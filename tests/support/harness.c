@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static ts_errors_t errors;
 
@@ -73,6 +74,19 @@ int ts_verify(const void *p, size_t n, uint32_t seed) {
             return 0;
     }
     return 1;
+}
+
+double ts_scale(void) {
+    const char *s = getenv("CAPHEAP_TEST_SCALE");
+    if (!s || !*s)
+        return 1.0;
+    if (strcmp(s, "valgrind") == 0)
+        return 1.0 / 20;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !(v > 0))
+        fail_msg("CAPHEAP_TEST_SCALE='%s': use valgrind or a number", s);
+    return v;
 }
 
 void ts_rng_seed(ts_rng_t *r, uint64_t seed) {

@@ -40,6 +40,12 @@ void ts_arena_free(void *arena);
 void ts_fill(void *p, size_t n, uint32_t seed);
 int ts_verify(const void *p, size_t n, uint32_t seed);
 
+/**
+ * How much of a randomized workload to run, from CAPHEAP_TEST_SCALE: unset
+ * or empty 1, "valgrind" 1/20 (make valgrind sets it), or a positive number.
+ */
+double ts_scale(void);
+
 /** xorshift64* generator: deterministic across platforms. */
 typedef struct {
     uint64_t s;
