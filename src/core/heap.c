@@ -139,15 +139,20 @@ HOT_INLINE void release(tagctl_t *t, char *blk) {
 
 /* ---- pointer validation ----------------------------------------------- */
 
-/** Slow path for a pointer that is no block: inside a region or not? */
-static capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
+bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
-    for (unsigned i = 0; i < h->region_count; i++) {
-        const region_t *r = &h->regions[i];
+    for (unsigned i = 0; i < heap->region_count; i++) {
+        const region_t *r = &heap->regions[i];
         if (a >= (uintptr_t)r->first && a < (uintptr_t)r->end + WORD_BYTES)
-            return CAPHEAP_ERR_NOT_BLOCK;
+            return true;
     }
-    return CAPHEAP_ERR_FOREIGN_POINTER;
+    return false;
+}
+
+/* Slow path for a pointer that is no block: inside a region or not? */
+static capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
+    return capheap_heap_contains(h, ptr) ? CAPHEAP_ERR_NOT_BLOCK
+                                         : CAPHEAP_ERR_FOREIGN_POINTER;
 }
 
 /* Checks I1 and I2 on the block at @p ptr, reading nothing outside regions
@@ -598,16 +603,6 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
     t->min_free += t->free_bytes - free_before;
     heap_unlock(heap);
     return CAPHEAP_OK;
-}
-
-bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
-    uintptr_t a = (uintptr_t)ptr;
-    for (unsigned i = 0; i < heap->region_count; i++) {
-        const region_t *r = &heap->regions[i];
-        if (a >= (uintptr_t)r->first && a < (uintptr_t)r->end + WORD_BYTES)
-            return true;
-    }
-    return false;
 }
 
 unsigned capheap_heap_region_count(const capheap_heap_t *heap) {
