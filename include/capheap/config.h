@@ -88,4 +88,43 @@
 #endif
 #endif
 
+/* ---- diagnostics: each 0 (off, no code, no bytes) unless set ---------- */
+
+/**
+ * Heap poisoning. 0: structural checks and double-free detection only.
+ * 1 (light): a head canary holding the requested size and a tail canary
+ * after it, verified on free, realloc, size queries and by the integrity
+ * check. 2 (comprehensive): light, plus 0xCE fill on allocation and 0xFE on
+ * free, free memory verified on allocation and by the check, and realloc
+ * that always moves.
+ */
+#ifndef CAPHEAP_POISONING
+#define CAPHEAP_POISONING 0
+#endif
+
+/** Heap tracing with ESP-IDF's esp_heap_trace.h API (needs CAPHEAP_HOOKS). */
+#ifndef CAPHEAP_TRACE
+#define CAPHEAP_TRACE 0
+#endif
+
+/** Callbacks after every allocation and every free of the capability layer. */
+#ifndef CAPHEAP_HOOKS
+#define CAPHEAP_HOOKS 0
+#endif
+
+/** An owner word per block and per-owner usage accounting. */
+#ifndef CAPHEAP_OWNERS
+#define CAPHEAP_OWNERS 0
+#endif
+
+/** Tell Valgrind memcheck about every block (needs <valgrind/memcheck.h>). */
+#ifndef CAPHEAP_VALGRIND
+#define CAPHEAP_VALGRIND 0
+#endif
+
+/** Tell AddressSanitizer about every block (build with -fsanitize=address). */
+#ifndef CAPHEAP_ASAN
+#define CAPHEAP_ASAN 0
+#endif
+
 #endif /* CAPHEAP_CONFIG_H */
