@@ -127,7 +127,7 @@ int bench_check(const bench_trace_t *t, void **ptrs) {
         if (!what && (i % CHECK_EVERY == 0 || i + 1 == t->nops)) {
             capheap_heap_stats(h, &st);
             if (capheap_heap_check(h, &rep) != CAPHEAP_OK)
-                what = rep.what;
+                what = capheap_fault_str(rep.fault);
             else if (st.allocated_blocks != live)
                 what = "allocated_blocks differs from the live count";
         }

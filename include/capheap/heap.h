@@ -284,11 +284,38 @@ void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
  */
 void capheap_heap_set_lock(capheap_heap_t *heap, void *lock);
 
+/**
+ * Which invariant capheap_heap_check() found broken (block.h states them).
+ * A code rather than a sentence keeps the words out of firmware that never
+ * prints them; capheap_fault_str() has the words.
+ */
+typedef enum {
+    CAPHEAP_FAULT_NONE = 0,
+    CAPHEAP_FAULT_REGION,        /**< region record: bounds or tag link */
+    CAPHEAP_FAULT_BLOCK,         /**< size or region index out of range (I1) */
+    CAPHEAP_FAULT_PREV_FREE,     /**< PREV_FREE flag disagrees (I2) */
+    CAPHEAP_FAULT_ADJACENT_FREE, /**< two adjacent free blocks (I3) */
+    CAPHEAP_FAULT_FOOTER,        /**< free block's last word != size (I4) */
+    CAPHEAP_FAULT_LIST,          /**< free list membership, class, links (I5) */
+    CAPHEAP_FAULT_BITMAP,        /**< bitmaps disagree with the lists (I5) */
+    CAPHEAP_FAULT_COUNTERS,      /**< counters disagree with the blocks (I6) */
+    CAPHEAP_FAULT_END_MARKER,    /**< end marker damaged or overrun (I7) */
+    CAPHEAP_FAULT_CONTROL,       /**< control block missing, doubled, foreign */
+    CAPHEAP_FAULT_HEAD_CANARY,   /**< head canary overwritten (poisoning) */
+    CAPHEAP_FAULT_TAIL_CANARY,   /**< tail canary overwritten (poisoning) */
+    CAPHEAP_FAULT_FREE_FILL,     /**< free memory written (poisoning) */
+} capheap_fault_t;
+
+/** The words for a fault code ("bad tail canary", ...). */
+const char *capheap_fault_str(capheap_fault_t fault);
+
 /** First violation found by capheap_heap_check(). */
 typedef struct {
-    capheap_err_t error; /**< CAPHEAP_OK or CAPHEAP_ERR_CORRUPT */
-    const void *addr;    /**< block or structure where it was found */
-    const char *what;    /**< which invariant, in words */
+    capheap_err_t error;   /**< CAPHEAP_OK or CAPHEAP_ERR_CORRUPT */
+    capheap_fault_t fault; /**< which invariant */
+    const void *addr;      /**< block, word or structure where it was found */
+    uintptr_t expected;    /**< for canaries and fills: the value expected */
+    uintptr_t found;       /**< and the value found */
 } capheap_check_report_t;
 
 /**

@@ -277,7 +277,7 @@ static bool check(bool print_errors) {
     if (capheap_heap_check(capheap_esp()->heap, &rep) == CAPHEAP_OK)
         return true;
     if (print_errors)
-        printf("CORRUPT HEAP: %s at %p\n", rep.what, rep.addr);
+        printf("CORRUPT HEAP: %s at %p\n", capheap_fault_str(rep.fault), rep.addr);
     return false;
 }
 

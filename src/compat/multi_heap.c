@@ -111,7 +111,7 @@ bool multi_heap_check(multi_heap_handle_t heap, bool print_errors) {
         return true;
     if (print_errors) {
         fprintf(stderr, "multi_heap %p: check failed at %p: %s\n", (void *)heap,
-                rep.addr, rep.what ? rep.what : "?");
+                rep.addr, capheap_fault_str(rep.fault));
     }
     return false;
 }

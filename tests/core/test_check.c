@@ -95,12 +95,12 @@ static void corrupt_at(fx_t *f, word_t *w, word_t val, word_t *w2, word_t val2,
     *w = old;
     if (err != CAPHEAP_ERR_CORRUPT || err2 != CAPHEAP_ERR_CORRUPT)
         fail_msg("line %d: damage to %s not found", line, label);
-    if (rep.error != CAPHEAP_ERR_CORRUPT || !rep.addr || !rep.what ||
-        !rep.what[0])
+    if (rep.error != CAPHEAP_ERR_CORRUPT || !rep.addr ||
+        rep.fault == CAPHEAP_FAULT_NONE)
         fail_msg("line %d: %s: incomplete report", line, label);
     if (addr != ANY_ADDR && rep.addr != addr)
         fail_msg("line %d: %s: reported at %p (%s), expected %p", line, label,
-                 rep.addr, rep.what, addr);
+                 rep.addr, capheap_fault_str(rep.fault), addr);
     ct_assert_no_error();
     if (!ct_snap_same(&hs) || !ct_snap_same(&as))
         fail_msg("line %d: %s: the check left the heap changed", line, label);
@@ -208,8 +208,12 @@ static void damaged_free_lists(void **state) {
     word_t *second_pprev = (word_t *)(void *)&second->pprev;
     word_t *first_pprev = (word_t *)(void *)&first->pprev;
 
-    /* next cut short: the rest of the list is missing. */
-    CORRUPT(f, first_next, 0, t);
+    /* next cut short: the rest of the list is missing, and the region walk
+     * finds the lowest of the blocks cut off. */
+    node_t *lowest = second;
+    for (node_t *n = second; n; n = n->next)
+        lowest = n < lowest ? n : lowest;
+    CORRUPT(f, first_next, 0, lowest);
     /* next into a live block, next to itself (a cycle), next skipping one. */
     word_t *live = hdr_of(f->keep[3]);
     CORRUPT(f, first_next, (word_t)(uintptr_t)live, live);

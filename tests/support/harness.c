@@ -40,7 +40,7 @@ void ts_assert_heap_ok_at(capheap_heap_t *heap, const char *file, int line) {
     if (capheap_heap_check(heap, &rep) != CAPHEAP_OK) {
         char msg[256];
         snprintf(msg, sizeof msg, "%s:%d: heap check: %s at %p", file, line,
-                 rep.what, rep.addr);
+                 capheap_fault_str(rep.fault), rep.addr);
         fail_msg("%s", msg);
     }
 }

@@ -141,7 +141,7 @@ int main(void) {
                 fail("allocated blocks differ from the model", op);
             capheap_check_report_t rep;
             if (capheap_heap_check(h, &rep) != CAPHEAP_OK)
-                fail(rep.what, op);
+                fail(capheap_fault_str(rep.fault), op);
             for (unsigned i = 0; i < SLOTS; i++) {
                 if (slots[i].p && !intact(&slots[i]))
                     fail("a live block was overwritten", op);
