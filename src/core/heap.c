@@ -137,6 +137,46 @@ HOT_INLINE void release(tagctl_t *t, char *blk) {
     t->used_count--;
 }
 
+/* The cold paths below (aligned allocation, realloc, regions) share these
+ * three; the hot ones, take() and release(), keep their fused copies. */
+
+/** Make [blk, blk + size) a free block and list it; the block before it is
+ * live. */
+static void put_free(tagctl_t *t, char *blk, size_t size, word_t rbits) {
+    *hdr_at(blk) = rbits | size | F_FREE;
+    set_footer(blk, size);
+    list_push(t, (node_t *)(void *)blk, bin_of(size));
+    t->free_bytes += size - HDR_BYTES;
+    t->free_count++;
+}
+
+/** Take the free block @p blk off its list; returns its size. */
+static size_t unlist(tagctl_t *t, char *blk) {
+    size_t size = hdr_size(*hdr_at(blk));
+    list_unlink(t, (node_t *)(void *)blk);
+    t->free_bytes -= size - HDR_BYTES;
+    t->free_count--;
+    return size;
+}
+
+/** Cut the live block @p blk down to @p s bytes: the tail joins a free
+ * successor, or becomes a free block if it can stand alone. */
+static void trim(tagctl_t *t, char *blk, size_t s) {
+    word_t hdr = *hdr_at(blk);
+    char *next = blk + hdr_size(hdr);
+    size_t rest = hdr_size(hdr) - s;
+    if (rest == 0)
+        return;
+    if (*hdr_at(next) & F_FREE)
+        rest += unlist(t, next);
+    else if (rest < MIN_BLOCK)
+        return;
+    else
+        *hdr_at(next) |= F_PREV_FREE;
+    *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
+    put_free(t, blk + s, rest, hdr & REGION_MASK);
+}
+
 /* ---- pointer validation ----------------------------------------------- */
 
 bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
@@ -241,42 +281,24 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
  * least s + MIN_BLOCK + alignment - ALIGN bytes; the head gap (0 or at least
  * MIN_BLOCK) and the tail go back to the lists. */
 static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
-    word_t hdr = *hdr_at(blk);
-    size_t size = hdr_size(hdr);
-    word_t rbits = hdr & REGION_MASK;
+    word_t rbits = *hdr_at(blk) & REGION_MASK;
+    size_t size = unlist(t, blk);
     uintptr_t p = (uintptr_t)payload_of(blk);
     uintptr_t q = (p + alignment - 1) & ~(uintptr_t)(alignment - 1);
     if (q != p && q - p < MIN_BLOCK)
         q = (p + MIN_BLOCK + alignment - 1) & ~(uintptr_t)(alignment - 1);
     size_t gap = (size_t)(q - p);
     word_t prev_flag = 0;
-    list_unlink(t, (node_t *)(void *)blk);
-    t->free_bytes -= size - HDR_BYTES;
-    t->free_count--;
     if (gap) {
-        *hdr_at(blk) = rbits | gap | F_FREE;
-        set_footer(blk, gap);
-        list_push(t, (node_t *)(void *)blk, bin_of(gap));
-        t->free_bytes += gap - HDR_BYTES;
-        t->free_count++;
+        put_free(t, blk, gap, rbits);
         blk += gap;
         size -= gap;
         prev_flag = F_PREV_FREE;
     }
-    size_t rest = size - s;
-    if (rest >= MIN_BLOCK) {
-        char *tail = blk + s;
-        *hdr_at(tail) = rbits | rest | F_FREE;
-        set_footer(tail, rest);
-        list_push(t, (node_t *)(void *)tail, bin_of(rest));
-        *hdr_at(blk) = rbits | s | prev_flag;
-        t->free_bytes += rest - HDR_BYTES;
-        t->free_count++;
-    } else {
-        *hdr_at(blk) = rbits | size | prev_flag;
-        *hdr_at(blk + size) &= ~F_PREV_FREE;
-    }
+    *hdr_at(blk) = rbits | size | prev_flag;
+    *hdr_at(blk + size) &= ~F_PREV_FREE;
     t->used_count++;
+    trim(t, blk, s);
     note_min_free(t);
     return payload_of(blk);
 }
@@ -322,59 +344,17 @@ void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
         free_as(heap, ptr, "free");
 }
 
-/** Shrink the live block @p blk to @p s bytes, freeing the tail if it can
- * stand alone or join a free successor. */
-static void shrink(tagctl_t *t, char *blk, size_t s) {
-    word_t hdr = *hdr_at(blk);
-    size_t rest = hdr_size(hdr) - s;
-    word_t rbits = hdr & REGION_MASK;
-    char *next = blk + hdr_size(hdr);
-    word_t nh = *hdr_at(next);
-    char *tail = blk + s;
-    if (rest == 0 || (!(nh & F_FREE) && rest < MIN_BLOCK))
-        return;
-    if (nh & F_FREE) {
-        list_unlink(t, (node_t *)(void *)next);
-        size_t fsize = rest + hdr_size(nh);
-        *hdr_at(tail) = rbits | fsize | F_FREE;
-        set_footer(tail, fsize);
-        list_push(t, (node_t *)(void *)tail, bin_of(fsize));
-        t->free_bytes += rest;
-    } else {
-        *hdr_at(tail) = rbits | rest | F_FREE;
-        set_footer(tail, rest);
-        list_push(t, (node_t *)(void *)tail, bin_of(rest));
-        *hdr_at(next) |= F_PREV_FREE;
-        t->free_bytes += rest - HDR_BYTES;
-        t->free_count++;
-    }
-    *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
-}
-
 /** Grow the live block @p blk to @p s bytes into a free successor. */
 static bool grow(tagctl_t *t, char *blk, size_t s) {
     word_t hdr = *hdr_at(blk);
-    size_t size = hdr_size(hdr);
-    char *next = blk + size;
+    char *next = blk + hdr_size(hdr);
     word_t nh = *hdr_at(next);
-    if (!(nh & F_FREE) || size + hdr_size(nh) < s)
+    if (!(nh & F_FREE) || hdr_size(hdr) + hdr_size(nh) < s)
         return false;
-    size_t total = size + hdr_size(nh);
-    size_t rest = total - s;
-    list_unlink(t, (node_t *)(void *)next);
-    if (rest >= MIN_BLOCK) {
-        char *tail = blk + s;
-        *hdr_at(tail) = (hdr & REGION_MASK) | rest | F_FREE;
-        set_footer(tail, rest);
-        list_push(t, (node_t *)(void *)tail, bin_of(rest));
-        *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
-        t->free_bytes -= s - size;
-    } else {
-        *hdr_at(blk) = (hdr & ~SIZE_MASK) | total;
-        *hdr_at(blk + total) &= ~F_PREV_FREE;
-        t->free_bytes -= total - size - HDR_BYTES;
-        t->free_count--;
-    }
+    size_t total = hdr_size(hdr) + unlist(t, next);
+    *hdr_at(blk) = (hdr & ~SIZE_MASK) | total;
+    *hdr_at(blk + total) &= ~F_PREV_FREE;
+    trim(t, blk, s);
     note_min_free(t);
     return true;
 }
@@ -396,7 +376,7 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
         size_t old = hdr_size(*hdr_at(blk));
         res = ptr;
         if (s <= old) {
-            shrink(t, blk, s);
+            trim(t, blk, s);
         } else if (!grow(t, blk, s)) {
             size_t b;
             char *nb = find_fit(t, s, &b);
@@ -469,12 +449,8 @@ static void ctl_init(tagctl_t *t, unsigned tag, size_t nbins) {
 
 /** Move the counters and lists of @p old into the larger @p t. */
 static void ctl_migrate(const tagctl_t *old, tagctl_t *t) {
-    t->total = old->total;
-    t->block_bytes = old->block_bytes;
-    t->free_bytes = old->free_bytes;
-    t->free_count = old->free_count;
-    t->used_count = old->used_count;
-    t->min_free = old->min_free;
+    memcpy(&t->total, &old->total,
+           offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
     for (size_t b = 0; b < old->nbins; b++) {
         node_t *n = old->heads[b];
         if (n) {
@@ -485,52 +461,42 @@ static void ctl_migrate(const tagctl_t *old, tagctl_t *t) {
     }
 }
 
-/* Whether [a, limit) lies inside the payload of a live block of @p r. */
-static bool inside_live_block(const region_t *r, uintptr_t a, uintptr_t limit) {
-    for (char *blk = r->first; blk < r->end;) {
-        word_t hdr = *hdr_at(blk);
-        size_t size = hdr_size(hdr);
-        uintptr_t pay = (uintptr_t)payload_of(blk);
-        if (a < (uintptr_t)blk + size)
-            return !(hdr & (F_FREE | F_CONTROL)) && a >= pay &&
-                   limit <= (uintptr_t)blk + size;
-        blk += size;
+/* Whether [a, limit) overlaps the heap object or a region, other than by
+ * lying inside the payload of one of its live blocks (a nested region). */
+static bool overlaps(const capheap_heap_t *h, uintptr_t a, uintptr_t limit) {
+    uintptr_t hs = (uintptr_t)h;
+    if (a < hs + CAPHEAP_HEAP_STORAGE_SIZE(h->region_cap, h->tag_cap) &&
+        limit > hs)
+        return true;
+    for (unsigned i = 0; i < h->region_count; i++) {
+        const region_t *r = &h->regions[i];
+        if (a >= (uintptr_t)r->end + WORD_BYTES || limit <= (uintptr_t)r->first)
+            continue;
+        char *blk = r->first;
+        while (blk < r->end && a >= (uintptr_t)blk + hdr_size(*hdr_at(blk)))
+            blk += hdr_size(*hdr_at(blk));
+        if (blk >= r->end || (*hdr_at(blk) & (F_FREE | F_CONTROL)) ||
+            a < (uintptr_t)payload_of(blk) ||
+            limit > (uintptr_t)blk + hdr_size(*hdr_at(blk)))
+            return true;
     }
     return false;
 }
 
-static capheap_err_t check_overlap(const capheap_heap_t *h, uintptr_t a,
-                                   uintptr_t limit) {
-    uintptr_t hs = (uintptr_t)h;
-    uintptr_t he = hs + CAPHEAP_HEAP_STORAGE_SIZE(h->region_cap, h->tag_cap);
-    if (a < he && limit > hs)
-        return CAPHEAP_ERR_OVERLAP;
-    for (unsigned i = 0; i < h->region_count; i++) {
-        const region_t *r = &h->regions[i];
-        uintptr_t rs = (uintptr_t)r->first;
-        uintptr_t re = (uintptr_t)r->end + WORD_BYTES;
-        if (a < re && limit > rs && !inside_live_block(r, a, limit))
-            return CAPHEAP_ERR_OVERLAP;
-    }
-    return CAPHEAP_OK;
-}
-
 capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
                                       size_t size, unsigned tag) {
-    if (!heap || !start || size == 0 || tag >= heap->tag_cap)
-        return CAPHEAP_ERR_INVALID_ARG;
     uintptr_t a = (uintptr_t)start;
-    if (size > UINTPTR_MAX - a)
+    if (!heap || !start || size == 0 || tag >= heap->tag_cap ||
+        size > UINTPTR_MAX - a)
         return CAPHEAP_ERR_INVALID_ARG;
-    uintptr_t limit = a + size;
     if (size < MIN_BLOCK + 2 * ALIGN + WORD_BYTES)
         return CAPHEAP_ERR_TOO_SMALL;
-    /* Block headers sit at -HDR_BYTES mod ALIGN; the end marker needs a word.
-     */
-    uintptr_t first = ROUND_UP(a + HDR_BYTES, ALIGN) - HDR_BYTES;
-    uintptr_t endm =
-        ((limit - WORD_BYTES + HDR_BYTES) & ~(uintptr_t)(ALIGN - 1)) -
-        HDR_BYTES;
+    /* Block headers sit at -HDR_BYTES mod ALIGN; the end marker needs a
+     * word. */
+    char *first = (char *)(ROUND_UP(a + HDR_BYTES, ALIGN) - HDR_BYTES);
+    char *endm = (char *)(((a + size - WORD_BYTES + HDR_BYTES) &
+                           ~(uintptr_t)(ALIGN - 1)) -
+                          HDR_BYTES);
     size_t span = (size_t)(endm - first);
     if (span > MAX_BLOCK)
         return CAPHEAP_ERR_TOO_LARGE;
@@ -538,57 +504,45 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
 
     heap_lock(heap);
     tagctl_t **tags = heap_tags(heap);
-    tagctl_t *old = tags[tag];
-    bool new_ctl = !old || old->nbins < nbins;
+    tagctl_t *old = tags[tag], *t = old;
     size_t ctl_block = 0;
-    if (new_ctl) {
+    if (!old || old->nbins < nbins) {
         ctl_block = ROUND_UP(HDR_BYTES + ctl_bytes(nbins), ALIGN);
-        if (ctl_block < MIN_BLOCK)
-            ctl_block = MIN_BLOCK;
+        ctl_block = ctl_block < MIN_BLOCK ? MIN_BLOCK : ctl_block;
     }
-    capheap_err_t err = check_overlap(heap, a, limit);
-    if (err == CAPHEAP_OK && heap->region_count == heap->region_cap)
+    capheap_err_t err = CAPHEAP_OK;
+    if (overlaps(heap, a, a + size))
+        err = CAPHEAP_ERR_OVERLAP;
+    else if (heap->region_count == heap->region_cap)
         err = CAPHEAP_ERR_NO_SLOT;
-    if (err == CAPHEAP_OK && span < ctl_block + MIN_BLOCK)
+    else if (span < ctl_block + MIN_BLOCK)
         err = CAPHEAP_ERR_TOO_SMALL;
-    if (err != CAPHEAP_OK) {
+    if (err) {
         heap_unlock(heap);
         return err;
     }
 
-    unsigned r = heap->region_count;
-    region_t *reg = &heap->regions[r];
+    unsigned r = heap->region_count++;
     word_t rbits = (word_t)r << REGION_SHIFT;
-    char *fb = (char *)first;
-    tagctl_t *t = old;
     size_t free_before = old ? old->free_bytes : 0;
-    if (new_ctl) {
-        *hdr_at(fb) = rbits | ctl_block | F_CONTROL;
-        t = (tagctl_t *)(void *)payload_of(fb);
+    if (ctl_block) {
+        *hdr_at(first) = rbits | ctl_block | F_CONTROL;
+        t = (tagctl_t *)(void *)payload_of(first);
         ctl_init(t, tag, nbins);
         if (old)
             ctl_migrate(old, t);
-        fb += ctl_block;
     }
-    size_t fsize = (size_t)((char *)endm - fb);
-    *hdr_at(fb) = rbits | fsize | F_FREE;
-    set_footer(fb, fsize);
-    *hdr_at((char *)endm) = rbits | F_PREV_FREE;
-    list_push(t, (node_t *)(void *)fb, bin_of(fsize));
-    t->free_bytes += fsize - HDR_BYTES;
-    t->free_count++;
-    t->block_bytes += fsize;
+    put_free(t, first + ctl_block, span - ctl_block, rbits);
+    *hdr_at(endm) = rbits | F_PREV_FREE;
+    t->block_bytes += span - ctl_block;
     t->total += size;
-    reg->first = (char *)first;
-    reg->end = (char *)endm;
-    reg->ctl = t;
-    heap->region_count++;
-    if (!heap->lo || reg->first < heap->lo)
-        heap->lo = reg->first;
-    if (!heap->hi || reg->end > heap->hi)
-        heap->hi = reg->end;
-    if (old && new_ctl) {
-        for (unsigned i = 0; i < heap->region_count; i++) {
+    heap->regions[r] = (region_t){first, endm, t};
+    if (!heap->lo || first < heap->lo)
+        heap->lo = first;
+    if (endm > heap->hi)
+        heap->hi = endm;
+    if (t != old && old) {
+        for (unsigned i = 0; i < r; i++) {
             if (heap->regions[i].ctl == old)
                 heap->regions[i].ctl = t;
         }
