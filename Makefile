@@ -6,7 +6,7 @@ CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
-.PHONY: all run test bench install asan valgrind m32 clang cppcheck format cross size target-test \
+.PHONY: all run test bench install asan valgrind m32 clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps clean help
 
 all: $(BUILD)/Makefile
@@ -66,6 +66,10 @@ cross:
 ## size: the cross builds' text/data/bss per component, at -Os
 size:
 	tools/cross.sh size
+
+## size-check: fail if a component grows past its limit (tools/size/budgets)
+size-check:
+	tools/cross.sh budget
 
 ## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
 target-test:

@@ -83,3 +83,53 @@ echo "cross builds: ${targets[*]} ok"
 if [ "${1:-}" = size ]; then
   for t in "${targets[@]}"; do report "$t"; done
 fi
+
+# Bytes of text (with read-only data) in the objects of component $2 of
+# target $1.
+text_of() {
+  local size=${cc[$1]%-gcc}-size
+  "$size" -t "$out/$1/$2"/*.o | awk 'END { print $1 }'
+}
+
+# Bytes of capheap code the linker keeps in a program that initialises,
+# adds a region, allocates and frees: the sizes of the kept symbols that
+# capheap's objects define.
+linked_capheap_text() {
+  local t=m4f d="$out/m4f/program"
+  mkdir -p "$d"
+  # shellcheck disable=SC2086
+  "${cc[$t]}" ${flags[$t]} "$opt" "${warn[@]}" "${defs[@]}" \
+    --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
+    tools/size/init_alloc_free.c "$out/$t"/core/*.o \
+    "$out/$t"/port-none/*.o -o "$d/init_alloc_free.elf"
+  arm-none-eabi-nm -S --defined-only "$out/$t"/core/*.o "$out/$t"/port-none/*.o |
+    awk 'NF == 4 && $3 ~ /^[TtRr]$/ { print $4 }' | sort -u >"$d/ours"
+  arm-none-eabi-nm -S -t d "$d/init_alloc_free.elf" |
+    awk 'NF == 4 && $3 ~ /^[TtRr]$/ { print $4, $2 + 0 }' | sort >"$d/kept"
+  join "$d/ours" "$d/kept" | awk '{ n += $2 } END { print n + 0 }'
+}
+
+if [ "${1:-}" = budget ]; then
+  core=$(text_of m4f core)
+  caps=$(text_of m4f caps)
+  small=$(linked_capheap_text)
+  status=0
+  printf '%-18s %7s %7s %7s\n' "Cortex-M4F -Os" bytes target limit
+  while read -r name target limit; do
+    case $name in '' | '#'*) continue ;; esac
+    case $name in
+      core) got=$core ;;
+      core+caps) got=$((core + caps)) ;;
+      init+alloc+free) got=$small ;;
+      *) echo "budget: unknown component $name" >&2; exit 1 ;;
+    esac
+    verdict=ok
+    [ "$got" -gt "$target" ] && verdict="over target by $((got - target))"
+    if [ "$got" -gt "$limit" ]; then
+      verdict="FAIL: over the limit by $((got - limit))"
+      status=1
+    fi
+    printf '%-18s %7d %7d %7d  %s\n' "$name" "$got" "$target" "$limit" "$verdict"
+  done <tools/size/budgets
+  exit $status
+fi
