@@ -6,7 +6,7 @@ CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
-.PHONY: all run test bench install asan valgrind m32 clang cppcheck format cross size size-check target-test \
+.PHONY: all run test bench install asan valgrind sanitizer-test m32 clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps clean help
 
 all: $(BUILD)/Makefile
@@ -50,6 +50,10 @@ valgrind:
 	$(MAKE) test BUILD=build-valgrind CONFIG="-DCAPHEAP_BUILD_BENCH=OFF \
 	  -DCMAKE_CROSSCOMPILING_EMULATOR='valgrind;-q;--vex-iropt-register-updates=allregs-at-mem-access;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite'" \
 	  CAPHEAP_TEST_SCALE=valgrind
+
+## sanitizer-test: Valgrind and ASan report mistakes on capheap heaps (tests/sanitizer/)
+sanitizer-test: deps
+	BUILD=$(BUILD)-sanitizer tests/sanitizer/run.sh
 
 ## m32: the suite as a 32-bit (i386) build
 m32:

@@ -28,16 +28,16 @@ targets=(m0plus m4f m33 rv32imc)
 
 # component name, then its sources
 components=(
-  "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c"
+  "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c src/core/owners.c"
   "core-names:src/core/names.c"
-  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c"
+  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/check.c"
   "chip-esp32:src/chips/esp32.c"
   "chip-esp32s3:src/chips/esp32s3.c"
   "chip-esp32c3:src/chips/esp32c3.c"
   "chip-stm32h743:src/chips/stm32h743.c"
   "chips-registry:src/chips/chips.c src/chips/host.c"
   "port-none:src/ports/none/port_none.c"
-  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c"
+  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_heap_hooks.c"
   "libc:src/libc/malloc.c"
 )
 hosted=(compat libc)

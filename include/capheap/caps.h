@@ -27,6 +27,11 @@
  * holds the block's offset in the data-bus window, so free, realloc and the
  * size queries accept either address in O(1).
  *
+ * Observer (CAPHEAP_HOOKS=1): one per heap, told of every allocation, free
+ * and realloc with the application's call site (capheap_caps_set_observer,
+ * the *_by functions); tracing and ESP-IDF's hooks hang on it. With
+ * CAPHEAP_HOOKS 0 (the default) it does not exist and costs nothing.
+ *
  * Thread safety: the core heap takes the lock set with
  * capheap_heap_set_lock(ch->heap, lock) around each core operation; the
  * capability layer's own state (types, the choice cache) changes only in
@@ -129,6 +134,34 @@ typedef struct {
     uint8_t type;
 } capheap_caps_pending_t;
 
+#if CAPHEAP_HOOKS
+/**
+ * What a capability heap tells an observer (CAPHEAP_HOOKS=1 only; with 0
+ * none of this exists and the allocation paths are unchanged). Each member
+ * may be NULL. Calls are made on the allocating thread, outside the core
+ * heap's lock, so an observer may take locks of its own but must not expect
+ * the heap to be locked. @p caller is the return address the public entry
+ * point saw (see capheap_caps_alloc_by()); @p user is the observer's own.
+ */
+typedef struct {
+    /** A block came to life: alloc, aligned alloc, realloc of NULL. @p ptr
+     * as returned, @p size and @p caps as asked (before any rounding). */
+    void (*alloc)(void *user, void *ptr, size_t size, uint32_t caps,
+                  const void *caller);
+    /** The block @p ptr (as given to free) is about to be released. Told
+     * first, so no other thread can be handed the same address before the
+     * observer has seen this block go. Also for realloc to size 0. */
+    void (*free)(void *user, void *ptr, const void *caller);
+    /** A realloc of a live block to a non-zero size succeeded. @p new_ptr
+     * == @p old_ptr: resized in place. Otherwise moved: @p old_ptr is about
+     * to be released (or, when the core heap moved it within its type,
+     * already was). */
+    void (*realloc)(void *user, void *old_ptr, void *new_ptr, size_t size,
+                    uint32_t caps, const void *caller);
+    void *user; /**< passed back to every call */
+} capheap_caps_observer_t;
+#endif
+
 /**
  * A capability heap: a tagged-region heap plus the chip's types. Declare it
  * static; it holds no pointers into the heap memory other than the core's.
@@ -139,6 +172,9 @@ typedef struct {
     uintptr_t iram_lo;   /**< lowest instruction-bus alias address */
     uintptr_t iram_span; /**< bytes from there past every such window */
     size_t max_alloc;    /**< the chip's largest single allocation */
+#if CAPHEAP_HOOKS
+    capheap_caps_observer_t observer; /**< capheap_caps_set_observer() */
+#endif
     uint8_t type_count;
     uint8_t pending_count;
     bool started;    /**< enable_nonos_stack_heaps() has run */
@@ -237,6 +273,50 @@ void capheap_caps_free(capheap_caps_t *ch, void *ptr);
 void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
                            uint32_t caps);
 
+/** The return address of the function this appears in: where the
+ * application called it from (NULL where the compiler cannot tell). */
+#if defined(__GNUC__) || defined(__clang__)
+#define CAPHEAP_CALLER __builtin_return_address(0)
+#else
+#define CAPHEAP_CALLER NULL
+#endif
+
+#if CAPHEAP_HOOKS
+/**
+ * Observe every allocation and free of @p ch (one observer per heap; NULL
+ * removes it). capheap_caps_init() clears it. Not for use while other
+ * threads allocate from @p ch.
+ */
+void capheap_caps_set_observer(capheap_caps_t *ch,
+                               const capheap_caps_observer_t *observer);
+
+/**
+ * @name The allocation functions with the caller named
+ * As capheap_caps_alloc() and the others, but the observer is told that
+ * @p caller made the request. A wrapper (ESP-IDF's heap_caps_malloc, the C
+ * library's malloc) passes its own CAPHEAP_CALLER so that tracing names the
+ * application rather than the wrapper. With CAPHEAP_HOOKS 0 they are macros
+ * that drop @p caller unevaluated.
+ * @{ */
+void *capheap_caps_alloc_by(capheap_caps_t *ch, size_t size, uint32_t caps,
+                            const void *caller);
+void *capheap_caps_aligned_alloc_by(capheap_caps_t *ch, size_t alignment,
+                                    size_t size, uint32_t caps,
+                                    const void *caller);
+void capheap_caps_free_by(capheap_caps_t *ch, void *ptr, const void *caller);
+void *capheap_caps_realloc_by(capheap_caps_t *ch, void *ptr, size_t size,
+                              uint32_t caps, const void *caller);
+/** @} */
+#else
+#define capheap_caps_alloc_by(ch, size, caps, caller)                          \
+    capheap_caps_alloc(ch, size, caps)
+#define capheap_caps_aligned_alloc_by(ch, alignment, size, caps, caller)       \
+    capheap_caps_aligned_alloc(ch, alignment, size, caps)
+#define capheap_caps_free_by(ch, ptr, caller) capheap_caps_free(ch, ptr)
+#define capheap_caps_realloc_by(ch, ptr, size, caps, caller)                   \
+    capheap_caps_realloc(ch, ptr, size, caps)
+#endif
+
 /** Usable bytes of a block (0 after the error hook for a bad pointer). */
 size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr);
 
@@ -250,6 +330,25 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
 
 /** The type (tag) a live block belongs to, or -1. */
 int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr);
+
+/**
+ * Integrity check of the types that offer every capability in @p caps (all
+ * types for 0), as capheap_heap_check_tag() does for each: blocks (with
+ * poisoning, their canaries and fills), lists and counters.
+ * @return CAPHEAP_OK or CAPHEAP_ERR_CORRUPT with @p report (may be NULL)
+ *         filled. O(those types' regions and blocks).
+ */
+capheap_err_t capheap_caps_check(capheap_caps_t *ch, uint32_t caps,
+                                 capheap_check_report_t *report);
+
+/**
+ * Integrity check of the type whose region holds @p addr (an instruction-bus
+ * alias counts as its data-bus address).
+ * @return CAPHEAP_OK, CAPHEAP_ERR_CORRUPT with @p report filled, or
+ *         CAPHEAP_ERR_FOREIGN_POINTER when no region holds @p addr.
+ */
+capheap_err_t capheap_caps_check_addr(capheap_caps_t *ch, uintptr_t addr,
+                                      capheap_check_report_t *report);
 
 /** The instruction-bus address of data-bus address @p d of dual-mapped
  * D/IRAM (@p d itself when the chip has no such RAM). */

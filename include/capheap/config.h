@@ -61,15 +61,6 @@
 #endif
 #endif
 
-/**
- * Bytes reserved between a block's header word and its payload for optional
- * per-block debug words (a canary, an owner). A multiple of the pointer size;
- * 0 costs nothing.
- */
-#ifndef CAPHEAP_BLOCK_PREFIX_BYTES
-#define CAPHEAP_BLOCK_PREFIX_BYTES 0
-#endif
-
 /** Use compiler bit-scan builtins (1) or the portable fallback (0). */
 #ifndef CAPHEAP_USE_BUILTINS
 #if defined(__GNUC__) || defined(__clang__)
@@ -125,6 +116,18 @@
 /** Tell AddressSanitizer about every block (build with -fsanitize=address). */
 #ifndef CAPHEAP_ASAN
 #define CAPHEAP_ASAN 0
+#endif
+
+/**
+ * Bytes between a block's header word and its payload for per-block debug
+ * words: the owner (CAPHEAP_OWNERS) and the head canary with the requested
+ * size (CAPHEAP_POISONING). A multiple of the pointer size; 0 when those
+ * options are off.
+ */
+#ifndef CAPHEAP_BLOCK_PREFIX_BYTES
+#define CAPHEAP_BLOCK_PREFIX_BYTES                                             \
+    ((((CAPHEAP_POISONING) ? 2 : 0) + ((CAPHEAP_OWNERS) ? 1 : 0)) *            \
+     sizeof(void *))
 #endif
 
 #endif /* CAPHEAP_CONFIG_H */

@@ -102,6 +102,14 @@ void capheap_set_error_hook(capheap_error_hook_t hook, void *user);
  */
 void capheap_report_error(capheap_err_t err, const void *addr, const char *op);
 
+/**
+ * With heap poisoning (CAPHEAP_POISONING), what a CAPHEAP_ERR_CORRUPT report
+ * found: the fault, the damaged address, the value expected and the value
+ * found. Valid inside the error hook (and until the next corruption report);
+ * NULL when no corruption was reported or poisoning is off.
+ */
+const struct capheap_check_report *capheap_error_detail(void);
+
 /** Largest number of tags a heap can have (tags are 0 .. max_tags - 1). */
 #define CAPHEAP_MAX_TAGS 256u
 /** Largest number of regions a heap can hold. */
@@ -115,7 +123,35 @@ void capheap_report_error(capheap_err_t err, const void *addr, const char *op);
  */
 #define CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags)                       \
     (4 * sizeof(void *) + 3 * sizeof(void *) * (size_t)(max_regions) +         \
-     sizeof(void *) * (size_t)(max_tags))
+     sizeof(void *) * (size_t)(max_tags) + CAPHEAP_OWNER_TABLE_BYTES)
+
+/**
+ * Per-owner accounting slots of a heap (CAPHEAP_OWNERS): distinct (owner,
+ * tag) pairs it keeps figures for. The last slot collects whatever finds no
+ * other (owner CAPHEAP_OWNER_OTHERS).
+ */
+#ifndef CAPHEAP_OWNER_SLOTS
+#define CAPHEAP_OWNER_SLOTS 16
+#endif
+
+/** Current and peak usage of one owner in one tag (CAPHEAP_OWNERS). */
+typedef struct {
+    uintptr_t owner; /**< from capheap_port_owner(); see CAPHEAP_OWNER_OTHERS */
+    size_t tag;      /**< the tag its blocks are in */
+    size_t current;  /**< usable bytes of its live blocks */
+    size_t peak;     /**< the most `current` has been */
+    size_t blocks;   /**< its live blocks */
+} capheap_owner_stats_t;
+
+/** The owner of the accounting slot that takes what the others cannot. */
+#define CAPHEAP_OWNER_OTHERS UINTPTR_MAX
+
+#if CAPHEAP_OWNERS
+#define CAPHEAP_OWNER_TABLE_BYTES                                              \
+    ((size_t)CAPHEAP_OWNER_SLOTS * sizeof(capheap_owner_stats_t))
+#else
+#define CAPHEAP_OWNER_TABLE_BYTES ((size_t)0)
+#endif
 
 /**
  * Create an empty heap in @p storage. O(max_tags).
@@ -310,7 +346,7 @@ typedef enum {
 const char *capheap_fault_str(capheap_fault_t fault);
 
 /** First violation found by capheap_heap_check(). */
-typedef struct {
+typedef struct capheap_check_report {
     capheap_err_t error;   /**< CAPHEAP_OK or CAPHEAP_ERR_CORRUPT */
     capheap_fault_t fault; /**< which invariant */
     const void *addr;      /**< block, word or structure where it was found */
@@ -328,6 +364,69 @@ typedef struct {
  */
 capheap_err_t capheap_heap_check(capheap_heap_t *heap,
                                  capheap_check_report_t *report);
+
+/**
+ * capheap_heap_check() for one tag: its regions' blocks, its lists, bitmaps
+ * and counters (and the region records every check relies on).
+ * O(regions + the tag's blocks + size classes).
+ * @return CAPHEAP_OK (also for a tag that has no regions) or
+ *         CAPHEAP_ERR_CORRUPT. Never calls the error hook.
+ */
+capheap_err_t capheap_heap_check_tag(capheap_heap_t *heap, unsigned tag,
+                                     capheap_check_report_t *report);
+
+/** Where an incremental check stands; zero it (or leave it complete) to
+ * start a pass. */
+typedef struct {
+    unsigned region; /**< region being checked */
+    size_t offset;   /**< next block, as an offset into the region */
+    size_t blocks;   /**< blocks checked in this pass so far */
+    bool complete;   /**< the last step finished a pass over every region */
+} capheap_check_cursor_t;
+
+/**
+ * Incremental check: verify at most @p max_blocks blocks from where
+ * @p cursor stands, holding the lock for that step only. Each block gets
+ * the per-block invariants (I1-I4) and, with poisoning, its canaries or its
+ * free fill, so overflows of live blocks are found without a free. The lists
+ * and counters are verified by the full check only.
+ *
+ * Cost per step: O(max_blocks) checks (each a block's canaries, or its bytes
+ * in comprehensive mode for a free block) plus one header read per block
+ * before the cursor in its region, to find its place again: blocks merge and
+ * split between steps.
+ * @return CAPHEAP_OK (cursor->complete says when a pass has ended; the next
+ *         step starts another) or CAPHEAP_ERR_CORRUPT with @p report filled.
+ */
+capheap_err_t capheap_heap_check_step(capheap_heap_t *heap,
+                                      capheap_check_cursor_t *cursor,
+                                      unsigned max_blocks,
+                                      capheap_check_report_t *report);
+
+/**
+ * Per-owner accounting (CAPHEAP_OWNERS): copy up to @p max of the heap's
+ * slots in use into @p out. A slot stays after its owner's last block is
+ * freed, keeping the peak, until the table is full and a new owner takes
+ * it. O(CAPHEAP_OWNER_SLOTS).
+ * @return the number of slots in use (may exceed @p max).
+ */
+size_t capheap_heap_owners(capheap_heap_t *heap, capheap_owner_stats_t *out,
+                           size_t max);
+
+/**
+ * The owner recorded in the live block @p ptr (CAPHEAP_OWNERS): who
+ * allocated it, or last reallocated it. 0 with an error report if @p ptr is
+ * not a live block.
+ */
+uintptr_t capheap_heap_block_owner(capheap_heap_t *heap, const void *ptr);
+
+/**
+ * The live blocks of @p owner, in address order (CAPHEAP_OWNERS): up to
+ * @p max payload pointers into @p out. O(blocks).
+ * @return how many blocks @p owner has (may exceed @p max).
+ */
+size_t capheap_heap_owner_blocks(capheap_heap_t *heap, uintptr_t owner,
+                                 void **out, size_t max);
 
 /** What capheap_heap_walk() tells about each block. */
 typedef struct {

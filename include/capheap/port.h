@@ -54,6 +54,21 @@ void capheap_port_lock(void *lock);
 void capheap_port_unlock(void *lock);
 #endif
 
+#if CAPHEAP_OWNERS
+/**
+ * Who is allocating, for per-owner accounting (CAPHEAP_OWNERS): the
+ * FreeRTOS task handle, the POSIX thread, 0 on bare metal. Cheap and
+ * callable with the heap's lock held.
+ */
+#ifdef CAPHEAP_PORT_NONE
+static inline uintptr_t capheap_port_owner(void) {
+    return 0;
+}
+#else
+uintptr_t capheap_port_owner(void);
+#endif
+#endif
+
 /**
  * Default reaction to bad input when no error hook is set: report
  * "capheap: <op>: <error> at <addr>" where the platform can, then stop.

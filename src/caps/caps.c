@@ -207,6 +207,31 @@ capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
     return CAPHEAP_ERR_INVALID_ARG;
 }
 
+#if CAPHEAP_HOOKS
+void capheap_caps_set_observer(capheap_caps_t *ch,
+                               const capheap_caps_observer_t *observer) {
+    static const capheap_caps_observer_t none = {NULL, NULL, NULL, NULL};
+    ch->observer = observer ? *observer : none;
+}
+
+/* A block came to life; @p p is NULL when the request failed. */
+static inline void *observe_alloc(capheap_caps_t *ch, void *p, size_t size,
+                                  uint32_t caps, const void *caller) {
+    if (p && ch->observer.alloc)
+        ch->observer.alloc(ch->observer.user, p, size, caps, caller);
+    return p;
+}
+
+#define OBSERVE_REALLOC(ch, old, p, size, caps, caller)                        \
+    do {                                                                       \
+        if ((ch)->observer.realloc)                                            \
+            (ch)->observer.realloc((ch)->observer.user, old, p, size, caps,    \
+                                   caller);                                    \
+    } while (0)
+#else
+#define OBSERVE_REALLOC(ch, old, p, size, caps, caller) ((void)0)
+#endif
+
 /* ---- selection --------------------------------------------------------- */
 
 /* 32BIT's rounding of the size to words needs no flag: a block's usable
@@ -338,8 +363,14 @@ CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
     return alloc_full(ch, choose(ch, caps), 1, size);
 }
 
-/* Hot path: a cached plain request is one core call, made as a tail call. */
-void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
+/* Hot path: a cached plain request is one core call, made as a tail call.
+ * With hooks it is the unobserved body of capheap_caps_alloc_by(). */
+#if CAPHEAP_HOOKS
+static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
+#else
+void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps)
+#endif
+{
     const capheap_caps_choice_t *c =
         &ch->cache[(caps * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
     if (c->request != caps || c->flags || size - 1 >= ch->max_alloc)
@@ -347,13 +378,43 @@ void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
     return capheap_heap_alloc_from(ch->heap, c->tags, c->count, size);
 }
 
+#if CAPHEAP_HOOKS
+static void *aligned_alloc_plain(capheap_caps_t *ch, size_t alignment,
+                                 size_t size, uint32_t caps)
+#else
 void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
-                                 size_t size, uint32_t caps) {
+                                 size_t size, uint32_t caps)
+#endif
+{
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
         size - 1 >= ch->max_alloc)
         return NULL;
     return alloc_full(ch, choose(ch, caps), alignment, size);
 }
+
+#if CAPHEAP_HOOKS
+void *capheap_caps_alloc_by(capheap_caps_t *ch, size_t size, uint32_t caps,
+                            const void *caller) {
+    return observe_alloc(ch, alloc_fast(ch, size, caps), size, caps, caller);
+}
+
+void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
+    return capheap_caps_alloc_by(ch, size, caps, CAPHEAP_CALLER);
+}
+
+void *capheap_caps_aligned_alloc_by(capheap_caps_t *ch, size_t alignment,
+                                    size_t size, uint32_t caps,
+                                    const void *caller) {
+    return observe_alloc(ch, aligned_alloc_plain(ch, alignment, size, caps),
+                         size, caps, caller);
+}
+
+void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
+                                 size_t size, uint32_t caps) {
+    return capheap_caps_aligned_alloc_by(ch, alignment, size, caps,
+                                         CAPHEAP_CALLER);
+}
+#endif
 
 /* Whether @p p may be an instruction-bus alias pointer. */
 static inline bool maybe_alias(const capheap_caps_t *ch, const void *p) {
@@ -370,12 +431,32 @@ CAPHEAP_NOINLINE static void free_alias(capheap_caps_t *ch, void *ptr) {
         capheap_heap_free(ch->heap, ptr);
 }
 
-void capheap_caps_free(capheap_caps_t *ch, void *ptr) {
+/* The free that tells no observer, which realloc uses: with hooks the body
+ * of capheap_caps_free_by(), without them the public function itself. */
+#if CAPHEAP_HOOKS
+static void release(capheap_caps_t *ch, void *ptr)
+#else
+#define release capheap_caps_free
+void capheap_caps_free(capheap_caps_t *ch, void *ptr)
+#endif
+{
     if ((uintptr_t)ptr - ch->iram_lo < ch->iram_span)
         free_alias(ch, ptr);
     else
         capheap_heap_free(ch->heap, ptr);
 }
+
+#if CAPHEAP_HOOKS
+void capheap_caps_free_by(capheap_caps_t *ch, void *ptr, const void *caller) {
+    if (ptr && ch->observer.free)
+        ch->observer.free(ch->observer.user, ptr, caller);
+    release(ch, ptr);
+}
+
+void capheap_caps_free(capheap_caps_t *ch, void *ptr) {
+    capheap_caps_free_by(ch, ptr, CAPHEAP_CALLER);
+}
+#endif
 
 size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr) {
     if (maybe_alias(ch, ptr))
@@ -392,12 +473,18 @@ int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr) {
     return capheap_heap_block_tag(ch->heap, ptr);
 }
 
+#if CAPHEAP_HOOKS
+void *capheap_caps_realloc_by(capheap_caps_t *ch, void *ptr, size_t size,
+                              uint32_t caps, const void *caller)
+#else
 void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
-                           uint32_t caps) {
+                           uint32_t caps)
+#endif
+{
     if (!ptr)
-        return capheap_caps_alloc(ch, size, caps);
+        return capheap_caps_alloc_by(ch, size, caps, caller);
     if (size == 0) {
-        capheap_caps_free(ch, ptr);
+        capheap_caps_free_by(ch, ptr, caller);
         return NULL;
     }
     bool alias = maybe_alias(ch, ptr);
@@ -411,17 +498,28 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
         (ch->types[t].all & c->caps) == c->caps &&
         !((c->flags & NEEDS_EXEC) && ch->types[t].alias)) {
         void *p = capheap_heap_realloc(ch->heap, ptr, size);
-        if (p)
+        if (p) {
+            OBSERVE_REALLOC(ch, ptr, p, size, caps, caller);
             return p;
+        }
     }
     void *q = alloc_full(ch, c, 1, size);
     if (!q)
         return NULL;
     size_t old = capheap_caps_usable_size(ch, ptr);
     capheap_alias_copy(ch, q, ptr, old < size ? old : size);
-    capheap_caps_free(ch, ptr);
+    /* Told before the old block goes, as a free is. */
+    OBSERVE_REALLOC(ch, ptr, q, size, caps, caller);
+    release(ch, ptr);
     return q;
 }
+
+#if CAPHEAP_HOOKS
+void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
+                           uint32_t caps) {
+    return capheap_caps_realloc_by(ch, ptr, size, caps, CAPHEAP_CALLER);
+}
+#endif
 
 /* ---- statistics -------------------------------------------------------- */
 

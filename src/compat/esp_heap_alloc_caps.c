@@ -14,8 +14,9 @@ void heap_alloc_enable_nonos_stack_tag(void) {
     heap_caps_enable_nonos_stack_heaps();
 }
 
+/* Each names its own caller to tracing and the hooks (CAPHEAP_BY). */
 void *pvPortMallocCaps(size_t xWantedSize, uint32_t caps) {
-    return heap_caps_malloc(xWantedSize, caps);
+    return capheap_esp_malloc(xWantedSize, caps CAPHEAP_BY(CAPHEAP_CALLER));
 }
 
 /* The original matched a heap whose caps at any priority share a bit with
@@ -48,11 +49,12 @@ bool esp_ptr_dma_capable(const void *ptr) {
 }
 
 void *pvPortMalloc(size_t xWantedSize) {
-    return pvPortMallocCaps(xWantedSize, MALLOC_CAP_8BIT);
+    return capheap_esp_malloc(xWantedSize,
+                              MALLOC_CAP_8BIT CAPHEAP_BY(CAPHEAP_CALLER));
 }
 
 void vPortFree(void *pv) {
-    heap_caps_free(pv);
+    capheap_esp_free(pv CAPHEAP_BY(CAPHEAP_CALLER));
 }
 
 size_t xPortGetFreeHeapSize(void) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capheap/debug.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_private.h"
 #include "multi_heap_info.h"
@@ -33,24 +34,49 @@ void capheap_esp_alloc_failed(size_t size, uint32_t caps, const char *fn) {
 #endif
 }
 
+/* With hooks each public function that other entry points share is a
+ * wrapper naming its caller (CAPHEAP_CALLER) to an internal twin that takes
+ * it as a parameter (esp_heap_caps_private.h); the others pass their own
+ * CAPHEAP_CALLER straight to the capability layer. Without hooks the
+ * caller is never evaluated. */
+
+#if CAPHEAP_HOOKS
 void *heap_caps_malloc(size_t size, uint32_t caps) {
-    void *p = capheap_caps_alloc(capheap_esp(), size, caps);
+    return capheap_esp_malloc(size, caps, CAPHEAP_CALLER);
+}
+
+void *capheap_esp_malloc(size_t size, uint32_t caps, const void *caller)
+#else
+void *heap_caps_malloc(size_t size, uint32_t caps)
+#endif
+{
+    void *p = capheap_caps_alloc_by(capheap_esp(), size, caps, caller);
     if (!p && size)
-        capheap_esp_alloc_failed(size, caps, __func__);
+        capheap_esp_alloc_failed(size, caps, "heap_caps_malloc");
     return p;
 }
 
+#if CAPHEAP_HOOKS
 void heap_caps_free(void *ptr) {
+    capheap_esp_free(ptr, CAPHEAP_CALLER);
+}
+
+void capheap_esp_free(void *ptr, const void *caller)
+#else
+void heap_caps_free(void *ptr)
+#endif
+{
     if (ptr)
-        capheap_caps_free(capheap_esp(), ptr);
+        capheap_caps_free_by(capheap_esp(), ptr, caller);
 }
 
 void heap_caps_aligned_free(void *ptr) {
-    heap_caps_free(ptr);
+    capheap_esp_free(ptr CAPHEAP_BY(CAPHEAP_CALLER));
 }
 
 void *heap_caps_realloc(void *ptr, size_t size, uint32_t caps) {
-    void *p = capheap_caps_realloc(capheap_esp(), ptr, size, caps);
+    void *p =
+        capheap_caps_realloc_by(capheap_esp(), ptr, size, caps, CAPHEAP_CALLER);
     if (!p && size)
         capheap_esp_alloc_failed(size, caps, __func__);
     return p;
@@ -63,7 +89,8 @@ static bool valid_alignment(size_t a) {
 void *heap_caps_aligned_alloc(size_t alignment, size_t size, uint32_t caps) {
     if (!valid_alignment(alignment) || size == 0)
         return NULL;
-    void *p = capheap_caps_aligned_alloc(capheap_esp(), alignment, size, caps);
+    void *p = capheap_caps_aligned_alloc_by(capheap_esp(), alignment, size,
+                                            caps, CAPHEAP_CALLER);
     if (!p)
         capheap_esp_alloc_failed(size, caps, __func__);
     return p;
@@ -76,7 +103,8 @@ void *heap_caps_aligned_calloc(size_t alignment, size_t n, size_t size,
         return NULL;
     if (!valid_alignment(alignment) || total == 0)
         return NULL;
-    void *p = capheap_caps_aligned_alloc(capheap_esp(), alignment, total, caps);
+    void *p = capheap_caps_aligned_alloc_by(capheap_esp(), alignment, total,
+                                            caps, CAPHEAP_CALLER);
     if (p)
         memset(p, 0, total);
     else
@@ -88,7 +116,7 @@ void *heap_caps_calloc(size_t n, size_t size, uint32_t caps) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
-    void *p = capheap_caps_alloc(capheap_esp(), total, caps);
+    void *p = capheap_caps_alloc_by(capheap_esp(), total, caps, CAPHEAP_CALLER);
     if (p)
         memset(p, 0, total);
     else if (total)
@@ -112,39 +140,71 @@ static uint32_t default_caps(size_t size) {
     return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_SPIRAM;
 }
 
+#if CAPHEAP_HOOKS
 void *heap_caps_malloc_default(size_t size) {
+    return capheap_esp_malloc_default(size, CAPHEAP_CALLER);
+}
+
+void *capheap_esp_malloc_default(size_t size, const void *caller)
+#else
+void *heap_caps_malloc_default(size_t size)
+#endif
+{
     capheap_caps_t *ch = capheap_esp();
-    void *p = capheap_caps_alloc(ch, size, default_caps(size));
+    void *p = capheap_caps_alloc_by(ch, size, default_caps(size), caller);
     if (!p && extmem_limit != SIZE_MAX)
-        p = capheap_caps_alloc(ch, size, CAPHEAP_CAP_DEFAULT);
+        p = capheap_caps_alloc_by(ch, size, CAPHEAP_CAP_DEFAULT, caller);
     if (!p && size)
-        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT, __func__);
+        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
+                                 "heap_caps_malloc_default");
     return p;
 }
 
+#if CAPHEAP_HOOKS
 void *heap_caps_realloc_default(void *ptr, size_t size) {
+    return capheap_esp_realloc_default(ptr, size, CAPHEAP_CALLER);
+}
+
+void *capheap_esp_realloc_default(void *ptr, size_t size, const void *caller)
+#else
+void *heap_caps_realloc_default(void *ptr, size_t size)
+#endif
+{
     capheap_caps_t *ch = capheap_esp();
     if (!ptr)
-        return heap_caps_malloc_default(size);
-    void *p = capheap_caps_realloc(ch, ptr, size, default_caps(size));
+        return capheap_esp_malloc_default(size CAPHEAP_BY(caller));
+    void *p =
+        capheap_caps_realloc_by(ch, ptr, size, default_caps(size), caller);
     if (!p && size && extmem_limit != SIZE_MAX)
-        p = capheap_caps_realloc(ch, ptr, size, CAPHEAP_CAP_DEFAULT);
+        p = capheap_caps_realloc_by(ch, ptr, size, CAPHEAP_CAP_DEFAULT, caller);
     if (!p && size)
-        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT, __func__);
+        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
+                                 "heap_caps_realloc_default");
     return p;
 }
 
+#if CAPHEAP_HOOKS
 void *heap_caps_aligned_alloc_default(size_t alignment, size_t size) {
+    return capheap_esp_aligned_alloc_default(alignment, size, CAPHEAP_CALLER);
+}
+
+void *capheap_esp_aligned_alloc_default(size_t alignment, size_t size,
+                                        const void *caller)
+#else
+void *heap_caps_aligned_alloc_default(size_t alignment, size_t size)
+#endif
+{
     if (!valid_alignment(alignment) || size == 0)
         return NULL;
     capheap_caps_t *ch = capheap_esp();
-    void *p =
-        capheap_caps_aligned_alloc(ch, alignment, size, default_caps(size));
+    void *p = capheap_caps_aligned_alloc_by(ch, alignment, size,
+                                            default_caps(size), caller);
     if (!p && extmem_limit != SIZE_MAX)
-        p = capheap_caps_aligned_alloc(ch, alignment, size,
-                                       CAPHEAP_CAP_DEFAULT);
+        p = capheap_caps_aligned_alloc_by(ch, alignment, size,
+                                          CAPHEAP_CAP_DEFAULT, caller);
     if (!p)
-        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT, __func__);
+        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
+                                 "heap_caps_aligned_alloc_default");
     return p;
 }
 
@@ -157,7 +217,7 @@ void *heap_caps_malloc_prefer(size_t size, size_t num, ...) {
     va_start(ap, num);
     while (!p && num--) {
         caps = va_arg(ap, uint32_t);
-        p = capheap_caps_alloc(capheap_esp(), size, caps);
+        p = capheap_caps_alloc_by(capheap_esp(), size, caps, CAPHEAP_CALLER);
     }
     va_end(ap);
     if (!p && size)
@@ -172,7 +232,8 @@ void *heap_caps_realloc_prefer(void *ptr, size_t size, size_t num, ...) {
     va_start(ap, num);
     while (!p && num--) {
         caps = va_arg(ap, uint32_t);
-        p = capheap_caps_realloc(capheap_esp(), ptr, size, caps);
+        p = capheap_caps_realloc_by(capheap_esp(), ptr, size, caps,
+                                    CAPHEAP_CALLER);
         if (!p && size == 0)
             break; /* size 0 freed the block */
     }
@@ -192,7 +253,7 @@ void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...) {
     va_start(ap, num);
     while (!p && num--) {
         caps = va_arg(ap, uint32_t);
-        p = capheap_caps_alloc(capheap_esp(), total, caps);
+        p = capheap_caps_alloc_by(capheap_esp(), total, caps, CAPHEAP_CALLER);
     }
     va_end(ap);
     if (p)
@@ -272,29 +333,37 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void) {
 
 /* ---- integrity ---------------------------------------------------------- */
 
-static bool check(bool print_errors) {
-    capheap_check_report_t rep;
-    if (capheap_heap_check(capheap_esp()->heap, &rep) == CAPHEAP_OK)
+/* A check's verdict, printed as ESP-IDF does when asked. */
+static bool verdict(capheap_err_t err, const capheap_check_report_t *rep,
+                    bool print_errors) {
+    if (err == CAPHEAP_OK)
         return true;
-    if (print_errors)
-        printf("CORRUPT HEAP: %s at %p\n", capheap_fault_str(rep.fault), rep.addr);
+    if (print_errors && err == CAPHEAP_ERR_CORRUPT) {
+        char what[160];
+        capheap_describe_fault(what, sizeof what, rep);
+        printf("CORRUPT HEAP: %s\n", what);
+    }
     return false;
 }
 
 bool heap_caps_check_integrity_all(bool print_errors) {
-    return check(print_errors);
+    capheap_check_report_t rep;
+    return verdict(capheap_heap_check(capheap_esp()->heap, &rep), &rep,
+                   print_errors);
 }
 
-/* One core heap holds every region, so any check covers all of them. */
 bool heap_caps_check_integrity(uint32_t caps, bool print_errors) {
-    (void)caps;
-    return check(print_errors);
+    capheap_check_report_t rep;
+    return verdict(capheap_caps_check(capheap_esp(), caps, &rep), &rep,
+                   print_errors);
 }
 
+/* ESP-IDF answers false for an address in no heap. */
 bool heap_caps_check_integrity_addr(intptr_t addr, bool print_errors) {
-    if (!capheap_heap_contains(capheap_esp()->heap, (void *)addr))
-        return false;
-    return check(print_errors);
+    capheap_check_report_t rep;
+    return verdict(
+        capheap_caps_check_addr(capheap_esp(), (uintptr_t)addr, &rep), &rep,
+        print_errors);
 }
 
 /* ---- walking and printing ---------------------------------------------- */

@@ -59,6 +59,9 @@ void heap_caps_init(void) {
     if (err)
         fatal("cannot build the heaps", err);
     capheap_heap_set_lock(global.heap, capheap_port_default_lock());
+#if CAPHEAP_HOOKS
+    capheap_esp_hooks_attach(&global); /* tracing and the weak hooks */
+#endif
     ready = true;
 }
 

@@ -3,6 +3,7 @@
  * core heap object with one region and one tag per handle.
  */
 #include "multi_heap.h"
+#include "capheap/debug.h"
 #include "multi_heap_info.h"
 
 #include <stdio.h>
@@ -110,8 +111,10 @@ bool multi_heap_check(multi_heap_handle_t heap, bool print_errors) {
     if (capheap_heap_check(core(heap), &rep) == CAPHEAP_OK)
         return true;
     if (print_errors) {
-        fprintf(stderr, "multi_heap %p: check failed at %p: %s\n", (void *)heap,
-                rep.addr, capheap_fault_str(rep.fault));
+        char what[160];
+        capheap_describe_fault(what, sizeof what, &rep);
+        fprintf(stderr, "CORRUPT HEAP: multi_heap %p: %s\n", (void *)heap,
+                what);
     }
     return false;
 }

@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../debug/sanitize.h"
 #include "capheap/heap.h"
 #include "capheap/port.h"
 
@@ -135,7 +136,10 @@ static inline tagctl_t **heap_tags(const capheap_heap_t *h) {
                                  h->region_cap * sizeof(region_t));
 }
 
+/* The lock brackets every access to blocks, so it also hides the core's own
+ * accesses to its metadata from Valgrind (debug/sanitize.h). */
 static inline void heap_lock(const capheap_heap_t *h) {
+    SAN_CORE_ENTER();
     if (h->lock)
         capheap_port_lock(h->lock);
 }
@@ -143,7 +147,13 @@ static inline void heap_lock(const capheap_heap_t *h) {
 static inline void heap_unlock(const capheap_heap_t *h) {
     if (h->lock)
         capheap_port_unlock(h->lock);
+    SAN_CORE_LEAVE();
 }
+
+/** Report a corruption found by poisoning through the error hook, keeping
+ * @p rep for capheap_error_detail() (error.c). */
+void capheap_report_corruption(const capheap_check_report_t *rep,
+                               const void *ptr, const char *op);
 
 /* ---- headers ---------------------------------------------------------- */
 

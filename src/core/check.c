@@ -3,6 +3,7 @@
  * violation reported by address and fault code.
  */
 #include "block.h"
+#include "poison.h"
 
 /* Free blocks carry the (otherwise unused) CONTROL bit while the check
  * walks the lists, to prove that each is listed exactly once. */
@@ -85,6 +86,9 @@ static capheap_err_t check_region(checker_t *c, const capheap_heap_t *h,
                 return fail(c, blk, CAPHEAP_FAULT_CONTROL);
             c->controls++;
         } else {
+            if (is_free ? poison_check_free(blk, size, c->rep)
+                        : poison_check_live(blk, c->rep))
+                return CAPHEAP_ERR_CORRUPT;
             c->free_bytes += is_free ? size - HDR_BYTES : 0;
             c->free_count += is_free ? 1 : 0;
             c->used_count += is_free ? 0 : 1;
@@ -123,8 +127,10 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
     return err;
 }
 
-capheap_err_t capheap_heap_check(capheap_heap_t *heap,
-                                 capheap_check_report_t *report) {
+/* Check every tag (@p only < 0) or tag @p only, with the region records
+ * first: everything else trusts them. */
+static capheap_err_t check_tags(capheap_heap_t *heap,
+                                capheap_check_report_t *report, int only) {
     capheap_check_report_t local;
     checker_t c = {report ? report : &local, 0, 0, 0, 0, 0};
     *c.rep =
@@ -138,9 +144,91 @@ capheap_err_t capheap_heap_check(capheap_heap_t *heap,
             err = fail(&c, heap->regions[r].first, CAPHEAP_FAULT_REGION);
     }
     for (unsigned id = 0; id < heap->tag_cap && !err; id++) {
-        if (tags[id])
+        if (tags[id] && (only < 0 || (unsigned)only == id))
             err = check_tag(&c, heap, tags[id]);
     }
+    heap_unlock(heap);
+    return err;
+}
+
+capheap_err_t capheap_heap_check(capheap_heap_t *heap,
+                                 capheap_check_report_t *report) {
+    return check_tags(heap, report, -1);
+}
+
+capheap_err_t capheap_heap_check_tag(capheap_heap_t *heap, unsigned tag,
+                                     capheap_check_report_t *report) {
+    /* An unknown tag still gets the region records checked. */
+    return check_tags(heap, report, tag < heap->tag_cap ? (int)tag : -2);
+}
+
+/* ---- incremental check ----------------------------------------------------
+ */
+
+/*
+ * A step finds its place again by walking the region's headers from the
+ * start to the cursor's offset (blocks come and go between steps, so a
+ * remembered block address may no longer be a block), then checks up to the
+ * step's budget of blocks: I1-I4 and, with poisoning, canaries and fills,
+ * which is what finds overflows. Lists and counters are left to the full
+ * check.
+ */
+capheap_err_t capheap_heap_check_step(capheap_heap_t *heap,
+                                      capheap_check_cursor_t *cursor,
+                                      unsigned max_blocks,
+                                      capheap_check_report_t *report) {
+    capheap_check_report_t local;
+    checker_t c = {report ? report : &local, 0, 0, 0, 0, 0};
+    *c.rep =
+        (capheap_check_report_t){CAPHEAP_OK, CAPHEAP_FAULT_NONE, NULL, 0, 0};
+    if (cursor->complete)
+        *cursor = (capheap_check_cursor_t){0, 0, 0, false};
+    capheap_err_t err = CAPHEAP_OK;
+    heap_lock(heap);
+    while (max_blocks && !err && cursor->region < heap->region_count) {
+        const region_t *reg = &heap->regions[cursor->region];
+        char *blk = reg->first;
+        word_t prev_free = 0;
+        unsigned checked = 0;
+        while (blk < reg->end) {
+            word_t hdr = *hdr_at(blk);
+            size_t size = hdr_size(hdr);
+            word_t is_free = hdr & F_FREE;
+            if (hdr_region(hdr) != cursor->region || size < MIN_BLOCK ||
+                size > (size_t)(reg->end - blk)) {
+                err = fail(&c, blk, CAPHEAP_FAULT_BLOCK);
+                break;
+            }
+            if ((size_t)(blk - reg->first) >= cursor->offset) {
+                if (checked == max_blocks)
+                    break;
+                checked++;
+                if (!(hdr & F_PREV_FREE) != !prev_free)
+                    err = fail(&c, blk, CAPHEAP_FAULT_PREV_FREE);
+                else if (is_free && prev_free)
+                    err = fail(&c, blk, CAPHEAP_FAULT_ADJACENT_FREE);
+                else if (is_free && prev_footer(blk + size) != size)
+                    err = fail(&c, blk, CAPHEAP_FAULT_FOOTER);
+                else if (is_free ? poison_check_free(blk, size, c.rep)
+                                 : !(hdr & F_CONTROL) &&
+                                       poison_check_live(blk, c.rep))
+                    err = CAPHEAP_ERR_CORRUPT;
+                if (err)
+                    break;
+            }
+            prev_free = is_free;
+            blk += size;
+        }
+        cursor->blocks += checked;
+        max_blocks -= checked;
+        if (!err && blk < reg->end) {
+            cursor->offset = (size_t)(blk - reg->first);
+        } else if (!err) {
+            cursor->region++;
+            cursor->offset = 0;
+        }
+    }
+    cursor->complete = !err && cursor->region >= heap->region_count;
     heap_unlock(heap);
     return err;
 }

@@ -18,3 +18,21 @@ void capheap_report_error(capheap_err_t err, const void *addr, const char *op) {
     else
         capheap_port_report_error(err, addr, op);
 }
+
+#if CAPHEAP_POISONING
+static capheap_check_report_t last_corruption;
+
+void capheap_report_corruption(const capheap_check_report_t *rep,
+                               const void *ptr, const char *op) {
+    last_corruption = *rep;
+    capheap_report_error(CAPHEAP_ERR_CORRUPT, ptr, op);
+}
+
+const capheap_check_report_t *capheap_error_detail(void) {
+    return last_corruption.error ? &last_corruption : NULL;
+}
+#else
+const capheap_check_report_t *capheap_error_detail(void) {
+    return NULL;
+}
+#endif

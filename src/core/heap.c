@@ -6,6 +6,8 @@
 #include "cstring.h"
 
 #include "block.h"
+#include "owners.h"
+#include "poison.h"
 
 _Static_assert(offsetof(struct capheap_heap, regions) <= 4 * sizeof(void *),
                "heap object matches CAPHEAP_HEAP_STORAGE_SIZE");
@@ -15,9 +17,9 @@ _Static_assert(CAPHEAP_BIN_SEARCH >= 1, "examine at least the class head");
 
 /** Block size for a request of @p n bytes, or 0 if none can hold it. */
 static inline size_t block_size_for(size_t n) {
-    if (n - 1 >= MAX_BLOCK - HDR_BYTES) /* n == 0 wraps */
+    if (n - 1 >= MAX_BLOCK - HDR_BYTES - TAIL_BYTES) /* n == 0 wraps */
         return 0;
-    size_t s = ROUND_UP(n + HDR_BYTES, ALIGN);
+    size_t s = ROUND_UP(n + HDR_BYTES + TAIL_BYTES, ALIGN);
     return s < MIN_BLOCK ? MIN_BLOCK : s;
 }
 
@@ -47,6 +49,9 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
     tagctl_t **tags = heap_tags(h);
     for (unsigned i = 0; i < max_tags; i++)
         tags[i] = NULL;
+#if CAPHEAP_OWNERS
+    owners_reset(h);
+#endif
     return h;
 }
 
@@ -132,6 +137,7 @@ HOT_INLINE void release(tagctl_t *t, char *blk) {
     set_footer(blk, size);
     *hdr_at(blk + size) |= F_PREV_FREE;
     list_push(t, (node_t *)(void *)blk, bin_of(size));
+    poison_free(blk, size);
     t->free_bytes += gain + merged * HDR_BYTES;
     t->free_count = t->free_count + 1 - merged;
     t->used_count--;
@@ -148,6 +154,7 @@ static void put_free(tagctl_t *t, char *blk, size_t size, word_t rbits) {
     list_push(t, (node_t *)(void *)blk, bin_of(size));
     t->free_bytes += size - HDR_BYTES;
     t->free_count++;
+    poison_free(blk, size);
 }
 
 /** Take the free block @p blk off its list; returns its size. */
@@ -234,6 +241,42 @@ HOT_INLINE capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     return CAPHEAP_OK;
 }
 
+/* ---- poisoning around the public API ------------------------------------ */
+
+/* With poisoning, a block handed out gets its canaries (and, comprehensive,
+ * is first checked for writes made while it was free); a block taken back
+ * has its canaries checked. A fault lands in *bad, reported by report_bad()
+ * once the lock is released. With CAPHEAP_POISONING 0 all of it folds away. */
+static inline void *hand_out(capheap_heap_t *heap, void *p, size_t n,
+                             capheap_check_report_t *bad) {
+    if (p) {
+        char *blk = block_of(p);
+#if CAPHEAP_POISONING >= 2
+        poison_check_fill(p, blk + hdr_size(*hdr_at(blk)) - WORD_BYTES,
+                          FREE_FILL, bad);
+#else
+        (void)bad;
+#endif
+        poison_live(blk, n);
+        owner_claim(heap, blk);
+    }
+    (void)heap;
+    (void)n;
+    return p;
+}
+
+static inline void report_bad(const capheap_check_report_t *bad,
+                              const void *ptr, const char *op) {
+#if CAPHEAP_POISONING
+    if (bad->error)
+        capheap_report_corruption(bad, ptr, op);
+#else
+    (void)bad;
+    (void)ptr;
+    (void)op;
+#endif
+}
+
 /* ---- public allocation API -------------------------------------------- */
 
 /** Allocate a block of @p s bytes from @p tag (lock held). */
@@ -258,9 +301,12 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     size_t s = block_size_for(size);
     if (!s)
         return NULL;
+    capheap_check_report_t bad = {0};
     heap_lock(heap);
-    void *p = alloc_tag(heap, tag, s);
+    void *p = hand_out(heap, alloc_tag(heap, tag, s), size, &bad);
     heap_unlock(heap);
+    report_bad(&bad, p, "alloc");
+    SAN_ALLOCED(p, size);
     return p;
 }
 
@@ -269,11 +315,15 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
     size_t s = block_size_for(size);
     if (!s || count == 0)
         return NULL;
+    capheap_check_report_t bad = {0};
     heap_lock(heap);
     void *p = alloc_tag(heap, tags[0], s);
     if (!p && count > 1)
         p = alloc_rest(heap, tags, count, s);
+    p = hand_out(heap, p, size, &bad);
     heap_unlock(heap);
+    report_bad(&bad, p, "alloc");
+    SAN_ALLOCED(p, size);
     return p;
 }
 
@@ -314,15 +364,18 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
         s > MAX_BLOCK - alignment - MIN_BLOCK)
         return NULL;
     void *p = NULL;
+    capheap_check_report_t bad = {0};
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     if (t) {
         size_t b;
         char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN, &b);
         if (blk)
-            p = take_aligned(t, blk, s, alignment);
+            p = hand_out(heap, take_aligned(t, blk, s, alignment), size, &bad);
     }
     heap_unlock(heap);
+    report_bad(&bad, p, "aligned_alloc");
+    SAN_ALLOCED(p, size);
     return p;
 }
 
@@ -330,12 +383,19 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
 static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     char *blk;
     tagctl_t *t;
+    capheap_check_report_t bad = {0};
     heap_lock(heap);
     capheap_err_t err = find_live(heap, ptr, &blk, &t);
-    if (err == CAPHEAP_OK)
+    if (err == CAPHEAP_OK && poison_check_live(blk, &bad))
+        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: do not free */
+    if (err == CAPHEAP_OK) {
+        SAN_FREED(ptr, hdr_size(*hdr_at(blk)) - HDR_BYTES);
+        owner_drop(heap, blk);
         release(t, blk);
+    }
     heap_unlock(heap);
-    if (err != CAPHEAP_OK)
+    report_bad(&bad, ptr, op);
+    if (err != CAPHEAP_OK && !bad.error)
         capheap_report_error(err, ptr, op);
 }
 
@@ -370,25 +430,41 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
     char *blk;
     tagctl_t *t;
     void *res = NULL;
+    capheap_check_report_t bad = {0};
     heap_lock(heap);
     capheap_err_t err = find_live(heap, ptr, &blk, &t);
+    if (err == CAPHEAP_OK && poison_check_live(blk, &bad))
+        err = CAPHEAP_ERR_CORRUPT;
     if (err == CAPHEAP_OK && s) {
         size_t old = hdr_size(*hdr_at(blk));
+        size_t keep = live_bytes(blk);
         res = ptr;
-        if (s <= old) {
+        owner_drop(heap, blk);
+        /* Comprehensive poisoning always moves, so a stale pointer to the
+         * old block reads the free fill. */
+        if (CAPHEAP_POISONING < 2 && s <= old) {
             trim(t, blk, s);
-        } else if (!grow(t, blk, s)) {
+            hand_out(heap, res, size, &bad);
+        } else if (CAPHEAP_POISONING >= 2 || !grow(t, blk, s)) {
             size_t b;
             char *nb = find_fit(t, s, &b);
-            res = nb ? take(t, nb, b, s) : NULL;
+            res = hand_out(heap, nb ? take(t, nb, b, s) : NULL, size, &bad);
             if (res) {
-                memcpy(res, ptr, old - HDR_BYTES);
+                keep = keep < size ? keep : size;
+                SAN_REALLOC_COPY(res, size, ptr, old - HDR_BYTES);
+                memcpy(res, ptr, keep);
                 release(t, blk);
+            } else {
+                owner_restore(heap, blk);
             }
+        } else {
+            hand_out(heap, res, size, &bad);
         }
+        SAN_REALLOCED(ptr, res, old - HDR_BYTES, size);
     }
     heap_unlock(heap);
-    if (err != CAPHEAP_OK)
+    report_bad(&bad, ptr, "realloc");
+    if (err != CAPHEAP_OK && !bad.error)
         capheap_report_error(err, ptr, "realloc");
     return res;
 }
@@ -399,12 +475,16 @@ size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr) {
     char *blk;
     tagctl_t *t;
     size_t n = 0;
+    capheap_check_report_t bad = {0};
     heap_lock(heap);
     capheap_err_t err = find_live(heap, ptr, &blk, &t);
+    if (err == CAPHEAP_OK && poison_check_live(blk, &bad))
+        err = CAPHEAP_ERR_CORRUPT;
     if (err == CAPHEAP_OK)
-        n = hdr_size(*hdr_at(blk)) - HDR_BYTES;
+        n = SAN_USABLE(ptr, live_bytes(blk));
     heap_unlock(heap);
-    if (err != CAPHEAP_OK)
+    report_bad(&bad, ptr, "usable_size");
+    if (err != CAPHEAP_OK && !bad.error)
         capheap_report_error(err, ptr, "usable_size");
     return n;
 }
@@ -415,7 +495,7 @@ size_t capheap_heap_live_size(capheap_heap_t *heap, const void *ptr) {
     size_t n = 0;
     heap_lock(heap);
     if (ptr && find_live(heap, ptr, &blk, &t) == CAPHEAP_OK)
-        n = hdr_size(*hdr_at(blk)) - HDR_BYTES;
+        n = SAN_USABLE(ptr, live_bytes(blk));
     heap_unlock(heap);
     return n;
 }
@@ -477,7 +557,7 @@ static bool overlaps(const capheap_heap_t *h, uintptr_t a, uintptr_t limit) {
             blk += hdr_size(*hdr_at(blk));
         if (blk >= r->end || (*hdr_at(blk) & (F_FREE | F_CONTROL)) ||
             a < (uintptr_t)payload_of(blk) ||
-            limit > (uintptr_t)blk + hdr_size(*hdr_at(blk)))
+            limit > (uintptr_t)payload_of(blk) + live_bytes(blk))
             return true;
     }
     return false;
@@ -555,6 +635,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
     }
     tags[tag] = t;
     t->min_free += t->free_bytes - free_before;
+    SAN_REGION(start, size);
     heap_unlock(heap);
     return CAPHEAP_OK;
 }
@@ -571,6 +652,8 @@ capheap_err_t capheap_heap_region_info(const capheap_heap_t *heap,
     const region_t *r = &heap->regions[index];
     out->start = r->first;
     out->end = r->end + WORD_BYTES;
+    SAN_CORE_ENTER(); /* the control block is not the program's */
     out->tag = r->ctl->id;
+    SAN_CORE_LEAVE();
     return CAPHEAP_OK;
 }

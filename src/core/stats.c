@@ -7,6 +7,7 @@
 #include "cstring.h"
 
 #include "block.h"
+#include "poison.h"
 
 static size_t tag_largest(const tagctl_t *t) {
     if (!t || !t->summary)
@@ -22,7 +23,7 @@ static size_t tag_largest(const tagctl_t *t) {
         if (hdr_size(n->hdr) > best)
             best = hdr_size(n->hdr);
     }
-    return best - HDR_BYTES;
+    return best - HDR_BYTES - TAIL_BYTES;
 }
 
 static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
@@ -101,7 +102,9 @@ size_t capheap_heap_largest_free_aligned(capheap_heap_t *heap, unsigned tag,
      * smallest block before it and the alignment's slack. */
     size_t extra = MIN_BLOCK + alignment - ALIGN;
     /* n + header is a block size; no request gets less than a block. */
-    return n > extra && n - extra + HDR_BYTES >= MIN_BLOCK ? n - extra : 0;
+    return n > extra && n - extra + HDR_BYTES + TAIL_BYTES >= MIN_BLOCK
+               ? n - extra
+               : 0;
 }
 
 size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {

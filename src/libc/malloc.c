@@ -1,5 +1,10 @@
 /*
  * malloc.c - the C allocation functions over the capability heap.
+ *
+ * With hooks (CAPHEAP_HOOKS), every function names its own caller to the
+ * layers below (CAPHEAP_BY), so tracing records the application's call
+ * site; the standard names forward theirs too, since at -O0 they are not
+ * tail calls. Without hooks CAPHEAP_BY() is empty.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,51 +19,90 @@ static void *no_memory(void) {
     return NULL;
 }
 
-void *capheap_malloc(size_t size) {
-    void *p = heap_caps_malloc_default(size);
+/* With hooks each body below takes the caller and a public function names
+ * its own; without, the body is the public function (the *_by names are
+ * then macros for it), as it always was. */
+#if CAPHEAP_HOOKS
+#define BODY static
+#else
+#define BODY
+#define malloc_by         capheap_malloc
+#define calloc_by         capheap_calloc
+#define realloc_by        capheap_realloc
+#define memalign_by       capheap_memalign
+#define posix_memalign_by capheap_posix_memalign
+#endif
+
+BODY void *malloc_by(size_t size CAPHEAP_BY_PARAM) {
+    void *p = capheap_esp_malloc_default(size CAPHEAP_BY(caller));
     return p || !size ? p : no_memory();
 }
 
-void capheap_free(void *ptr) {
-    heap_caps_free(ptr);
-}
-
-void *capheap_calloc(size_t n, size_t size) {
+BODY void *calloc_by(size_t n, size_t size CAPHEAP_BY_PARAM) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return no_memory();
-    void *p = capheap_malloc(total);
+    void *p = malloc_by(total CAPHEAP_BY(caller));
     if (p)
         memset(p, 0, total);
     return p;
 }
 
-void *capheap_realloc(void *ptr, size_t size) {
-    void *p = heap_caps_realloc_default(ptr, size);
+BODY void *realloc_by(void *ptr, size_t size CAPHEAP_BY_PARAM) {
+    void *p = capheap_esp_realloc_default(ptr, size CAPHEAP_BY(caller));
     return p || !size ? p : no_memory();
 }
 
-void *capheap_memalign(size_t alignment, size_t size) {
-    void *p = heap_caps_aligned_alloc_default(alignment, size);
+BODY void *memalign_by(size_t alignment, size_t size CAPHEAP_BY_PARAM) {
+    void *p =
+        capheap_esp_aligned_alloc_default(alignment, size CAPHEAP_BY(caller));
     return p || !size ? p : no_memory();
 }
 
-void *capheap_aligned_alloc(size_t alignment, size_t size) {
-    return capheap_memalign(alignment, size);
-}
-
-int capheap_posix_memalign(void **out, size_t alignment, size_t size) {
+BODY int posix_memalign_by(void **out, size_t alignment,
+                           size_t size CAPHEAP_BY_PARAM) {
     if (alignment < sizeof(void *) || (alignment & (alignment - 1)))
         return EINVAL;
     if (size == 0) {
         *out = NULL;
         return 0;
     }
-    void *p = heap_caps_aligned_alloc_default(alignment, size);
+    void *p =
+        capheap_esp_aligned_alloc_default(alignment, size CAPHEAP_BY(caller));
     if (!p)
         return ENOMEM;
     *out = p;
     return 0;
+}
+
+#if CAPHEAP_HOOKS
+void *capheap_malloc(size_t size) {
+    return malloc_by(size, CAPHEAP_CALLER);
+}
+
+void *capheap_calloc(size_t n, size_t size) {
+    return calloc_by(n, size, CAPHEAP_CALLER);
+}
+
+void *capheap_realloc(void *ptr, size_t size) {
+    return realloc_by(ptr, size, CAPHEAP_CALLER);
+}
+
+void *capheap_memalign(size_t alignment, size_t size) {
+    return memalign_by(alignment, size, CAPHEAP_CALLER);
+}
+
+int capheap_posix_memalign(void **out, size_t alignment, size_t size) {
+    return posix_memalign_by(out, alignment, size, CAPHEAP_CALLER);
+}
+#endif
+
+void capheap_free(void *ptr) {
+    capheap_esp_free(ptr CAPHEAP_BY(CAPHEAP_CALLER));
+}
+
+void *capheap_aligned_alloc(size_t alignment, size_t size) {
+    return memalign_by(alignment, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 
 size_t capheap_malloc_usable_size(void *ptr) {
@@ -70,25 +114,25 @@ size_t capheap_malloc_usable_size(void *ptr) {
 struct _reent;
 
 void *malloc(size_t size) {
-    return capheap_malloc(size);
+    return malloc_by(size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void free(void *ptr) {
-    capheap_free(ptr);
+    capheap_esp_free(ptr CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *calloc(size_t n, size_t size) {
-    return capheap_calloc(n, size);
+    return calloc_by(n, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *realloc(void *ptr, size_t size) {
-    return capheap_realloc(ptr, size);
+    return realloc_by(ptr, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *memalign(size_t alignment, size_t size) {
-    return capheap_memalign(alignment, size);
+    return memalign_by(alignment, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *aligned_alloc(size_t alignment, size_t size) {
-    return capheap_aligned_alloc(alignment, size);
+    return memalign_by(alignment, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 int posix_memalign(void **out, size_t alignment, size_t size) {
-    return capheap_posix_memalign(out, alignment, size);
+    return posix_memalign_by(out, alignment, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 size_t malloc_usable_size(void *ptr) {
     return capheap_malloc_usable_size(ptr);
@@ -97,22 +141,22 @@ size_t malloc_usable_size(void *ptr) {
 /* newlib's reentrant entry points. */
 void *_malloc_r(struct _reent *r, size_t size) {
     (void)r;
-    return capheap_malloc(size);
+    return malloc_by(size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void _free_r(struct _reent *r, void *ptr) {
     (void)r;
-    capheap_free(ptr);
+    capheap_esp_free(ptr CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *_calloc_r(struct _reent *r, size_t n, size_t size) {
     (void)r;
-    return capheap_calloc(n, size);
+    return calloc_by(n, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *_realloc_r(struct _reent *r, void *ptr, size_t size) {
     (void)r;
-    return capheap_realloc(ptr, size);
+    return realloc_by(ptr, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 void *_memalign_r(struct _reent *r, size_t alignment, size_t size) {
     (void)r;
-    return capheap_memalign(alignment, size);
+    return memalign_by(alignment, size CAPHEAP_BY(CAPHEAP_CALLER));
 }
 #endif

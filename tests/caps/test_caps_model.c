@@ -999,8 +999,8 @@ static void op_realloc(model_t *M) {
 static void heap_ok(model_t *M) {
     capheap_check_report_t rep;
     if (capheap_heap_check(ch.heap, &rep) != CAPHEAP_OK)
-        mfail(M, __FILE__, __LINE__, "heap check: %s at %p", capheap_fault_str(rep.fault),
-              rep.addr);
+        mfail(M, __FILE__, __LINE__, "heap check: %s at %p",
+              capheap_fault_str(rep.fault), rep.addr);
     M->c.checks++;
 }
 

@@ -841,9 +841,10 @@ static void integrity_checks(void **state) {
     assert_false(heap_caps_check_integrity_addr((intptr_t)&local, true));
     assert_false(heap_caps_check_integrity_addr(0x3FFAE100, true));
     assert_false(heap_caps_check_integrity_addr(0, true));
-#if CAPHEAP_BLOCK_PREFIX_BYTES == 0
-    /* Corrupt the header word in front of p: every check sees it. */
-    uintptr_t *hdr = (uintptr_t *)(void *)p - 1;
+    /* Corrupt p's header word (before any debug prefix): every check sees
+     * it. */
+    uintptr_t *hdr =
+        (uintptr_t *)(void *)((char *)p - CAPHEAP_BLOCK_PREFIX_BYTES) - 1;
     uintptr_t saved = *hdr;
     *hdr ^= (uintptr_t)CAPHEAP_ALIGNMENT << 3;
     assert_false(heap_caps_check_integrity_all(false));
@@ -858,7 +859,6 @@ static void integrity_checks(void **state) {
     free(text);
     *hdr = saved;
     assert_true(heap_caps_check_integrity_all(true));
-#endif
     heap_caps_free(p);
     heap_caps_free(q);
     assert_true(heap_caps_check_integrity_all(true));

@@ -984,7 +984,7 @@ static void check_reports(void **state) {
     cc.print = true;
     out = capture(2, call_check, &cc);
     assert_false(cc.result);
-    assert_non_null(strstr(out, "check failed"));
+    assert_non_null(strstr(out, "CORRUPT HEAP"));
     char buf[64];
     snprintf(buf, sizeof buf, "%p", (void *)t.h);
     assert_non_null(strstr(out, buf));

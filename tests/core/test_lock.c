@@ -429,7 +429,8 @@ static void four_threads_share_a_heap(void **state) {
         int running = atomic_load(&workers_done) < THREADS;
         capheap_check_report_t rep;
         if (capheap_heap_check(h, &rep) != CAPHEAP_OK)
-            fail_msg("check during the run: %s at %p", capheap_fault_str(rep.fault), rep.addr);
+            fail_msg("check during the run: %s at %p",
+                     capheap_fault_str(rep.fault), rep.addr);
         capheap_stats_t s = ct_heap_stats(h);
         assert_int_equal(s.total_blocks, s.allocated_blocks + s.free_blocks);
         assert_true(s.minimum_free_bytes <= s.free_bytes);

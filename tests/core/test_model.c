@@ -547,8 +547,8 @@ static void check_edges(model_t *M) {
 static void checkpoint(model_t *M, uint32_t *seen) {
     capheap_check_report_t rep;
     if (capheap_heap_check(M->h, &rep) != CAPHEAP_OK)
-        mfail(M, __FILE__, __LINE__, "heap check: %s at %p", capheap_fault_str(rep.fault),
-              rep.addr);
+        mfail(M, __FILE__, __LINE__, "heap check: %s at %p",
+              capheap_fault_str(rep.fault), rep.addr);
     walk_ctx_t w;
     memset(&w, 0, sizeof w);
     w.M = M;

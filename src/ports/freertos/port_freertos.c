@@ -53,3 +53,9 @@ void capheap_port_report_error(capheap_err_t err, const void *addr,
     for (;;)
         ;
 }
+
+#if CAPHEAP_OWNERS
+uintptr_t capheap_port_owner(void) {
+    return (uintptr_t)xTaskGetCurrentTaskHandle();
+}
+#endif

@@ -24,7 +24,26 @@ void capheap_port_unlock(void *lock) {
 
 void capheap_port_report_error(capheap_err_t err, const void *addr,
                                const char *op) {
-    fprintf(stderr, "capheap: %s: %s at %p\n", op, capheap_err_str(err), addr);
+    /* A corruption found by poisoning comes with what was found where. */
+    const capheap_check_report_t *d = capheap_error_detail();
+    if (err == CAPHEAP_ERR_CORRUPT && d) {
+        fprintf(stderr,
+                "CORRUPT HEAP: %s at %p, expected 0x%llx, found 0x%llx "
+                "(%s of %p)\n",
+                capheap_fault_str(d->fault), d->addr,
+                (unsigned long long)d->expected, (unsigned long long)d->found,
+                op, addr);
+    } else {
+        fprintf(stderr, "capheap: %s: %s at %p\n", op, capheap_err_str(err),
+                addr);
+    }
     fflush(stderr);
     abort();
 }
+
+#if CAPHEAP_OWNERS
+/* pthread_t is an integer type on the hosts this port serves (glibc, musl). */
+uintptr_t capheap_port_owner(void) {
+    return (uintptr_t)pthread_self();
+}
+#endif

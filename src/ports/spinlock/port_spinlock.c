@@ -39,3 +39,10 @@ void capheap_port_report_error(capheap_err_t err, const void *addr,
     capheap_port_last_error.op = op;
     __builtin_trap();
 }
+
+#if CAPHEAP_OWNERS
+/* Bare metal has no tasks: every block belongs to owner 0. */
+uintptr_t capheap_port_owner(void) {
+    return 0;
+}
+#endif

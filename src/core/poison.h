@@ -1,0 +1,159 @@
+/*
+ * poison.h - heap poisoning (CAPHEAP_POISONING), inline in the core's paths.
+ *
+ * Light (1): the block prefix ends with a head canary, HEAD_MAGIC and then the
+ * requested size; the four bytes after the requested size hold TAIL_MAGIC,
+ * stored bytewise (they are rarely aligned). Comprehensive (2) adds fills:
+ * ALLOC_FILL over a new allocation, FREE_FILL over the body of every free
+ * block (all but its header, list links and footer), verified when a block is
+ * handed out and by the integrity check.
+ *
+ *   live:  | hdr | (owner) | HEAD_MAGIC | requested | payload.. | tail | slack
+ * | free:  | hdr | next | pprev | FREE_FILL ........................ | size |
+ *
+ * With the option 0 every function here is empty and costs nothing.
+ */
+#ifndef CAPHEAP_CORE_POISON_H
+#define CAPHEAP_CORE_POISON_H
+
+#include "cstring.h"
+
+#include "block.h"
+
+#define HEAD_MAGIC ((word_t)0x5EA1AB1Eu)
+#define TAIL_MAGIC 0x7A11F00Du
+#define ALLOC_FILL 0xCE
+#define FREE_FILL  0xFE
+
+#if CAPHEAP_POISONING
+#define TAIL_BYTES ((size_t)4)
+_Static_assert(CAPHEAP_BLOCK_PREFIX_BYTES >= 2 * sizeof(word_t),
+               "poisoning needs two prefix words");
+#else
+#define TAIL_BYTES ((size_t)0)
+#endif
+
+/** The head canary: the two words just before the payload. */
+static inline word_t *head_canary(const char *blk) {
+    return (word_t *)(void *)(uintptr_t)(payload_of((char *)(uintptr_t)blk) -
+                                         2 * WORD_BYTES);
+}
+
+static inline void put_tail(char *at) {
+    uint32_t m = TAIL_MAGIC;
+    memcpy(at, &m, sizeof m);
+}
+
+static inline uint32_t get_tail(const char *at) {
+    uint32_t m;
+    memcpy(&m, at, sizeof m);
+    return m;
+}
+
+/** Record a fault in @p rep; returns @p f. */
+static inline capheap_fault_t poison_fault(capheap_check_report_t *rep,
+                                           capheap_fault_t f, const void *at,
+                                           uintptr_t expected,
+                                           uintptr_t found) {
+    rep->error = CAPHEAP_ERR_CORRUPT;
+    rep->fault = f;
+    rep->addr = at;
+    rep->expected = expected;
+    rep->found = found;
+    return f;
+}
+
+/** First byte of [from, to) that is not @p fill, as a fault. */
+static inline capheap_fault_t poison_check_fill(const char *from,
+                                                const char *to, uint8_t fill,
+                                                capheap_check_report_t *rep) {
+    for (const char *c = from; c < to; c++) {
+        if ((uint8_t)*c != fill)
+            return poison_fault(rep, CAPHEAP_FAULT_FREE_FILL, c, fill,
+                                (uint8_t)*c);
+    }
+    return CAPHEAP_FAULT_NONE;
+}
+
+/** Body of a free block: what FREE_FILL covers. */
+static inline char *free_body(char *blk) {
+    return blk + sizeof(node_t);
+}
+
+/** Mark the live block @p blk as holding @p requested bytes; with
+ * comprehensive poisoning fill them. */
+static inline void poison_live(char *blk, size_t requested) {
+#if CAPHEAP_POISONING
+    word_t *h = head_canary(blk);
+    h[0] = HEAD_MAGIC;
+    h[1] = (word_t)requested;
+    put_tail(payload_of(blk) + requested);
+#if CAPHEAP_POISONING >= 2
+    memset(payload_of(blk), ALLOC_FILL, requested);
+#endif
+#else
+    (void)blk;
+    (void)requested;
+#endif
+}
+
+/** The requested size of a live block (its usable size without poisoning). */
+static inline size_t live_bytes(const char *blk) {
+#if CAPHEAP_POISONING
+    return (size_t)head_canary(blk)[1];
+#else
+    return hdr_size(*hdr_at(blk)) - HDR_BYTES;
+#endif
+}
+
+/** Verify the canaries of the live block @p blk. */
+static inline capheap_fault_t poison_check_live(const char *blk,
+                                                capheap_check_report_t *rep) {
+#if CAPHEAP_POISONING
+    const word_t *h = head_canary(blk);
+    if (h[0] != HEAD_MAGIC)
+        return poison_fault(rep, CAPHEAP_FAULT_HEAD_CANARY, &h[0], HEAD_MAGIC,
+                            h[0]);
+    /* The size word is part of the head canary: it must leave room for the
+     * tail inside the block. */
+    size_t room = hdr_size(*hdr_at(blk)) - HDR_BYTES;
+    if (h[1] > room - TAIL_BYTES)
+        return poison_fault(rep, CAPHEAP_FAULT_HEAD_CANARY, &h[1],
+                            room - TAIL_BYTES, h[1]);
+    const char *tail = payload_of((char *)(uintptr_t)blk) + h[1];
+    if (get_tail(tail) != TAIL_MAGIC)
+        return poison_fault(rep, CAPHEAP_FAULT_TAIL_CANARY, tail, TAIL_MAGIC,
+                            get_tail(tail));
+#else
+    (void)blk;
+    (void)rep;
+#endif
+    return CAPHEAP_FAULT_NONE;
+}
+
+/** Fill the body of the free block [blk, blk + size) (comprehensive). */
+static inline void poison_free(char *blk, size_t size) {
+#if CAPHEAP_POISONING >= 2
+    memset(free_body(blk), FREE_FILL,
+           (size_t)(blk + size - WORD_BYTES - free_body(blk)));
+#else
+    (void)blk;
+    (void)size;
+#endif
+}
+
+/** Verify the fill of the free block [blk, blk + size) (comprehensive). */
+static inline capheap_fault_t poison_check_free(char *blk, size_t size,
+                                                capheap_check_report_t *rep) {
+#if CAPHEAP_POISONING >= 2
+    return poison_check_fill(free_body(blk), blk + size - WORD_BYTES, FREE_FILL,
+                             rep);
+#else
+    (void)blk;
+    (void)size;
+    (void)rep;
+    return CAPHEAP_FAULT_NONE;
+#endif
+}
+
+#endif /* CAPHEAP_CORE_POISON_H */
