@@ -6,7 +6,7 @@ CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
-.PHONY: all run test bench install asan valgrind sanitizer-test m32 clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test m32 clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps clean help
 
 all: $(BUILD)/Makefile
@@ -24,6 +24,11 @@ $(BUILD)/Makefile: | deps
 ## run: build and run the demo
 run: all
 	CAPHEAP_PSRAM=$${CAPHEAP_PSRAM-4M} $(BUILD)/capheap-demo
+
+## debug-demo: an overflow found by heap poisoning on the simulated ESP32
+debug-demo: all
+	$(CMAKE) --build $(BUILD) --target capheap-corruption-demo
+	CAPHEAP_CHIP=esp32 $(BUILD)/capheap-corruption-demo || true
 
 ## test: build and run every test
 test: all

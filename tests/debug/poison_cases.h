@@ -311,6 +311,30 @@ static void realloc_moves_and_keeps_content(void **state) {
     assert_int_equal(ts_errors()->count, 0);
 }
 
+/* A second free is always reported and harmless. When the block merged
+ * into a free predecessor, comprehensive mode has filled its old header, so
+ * the report is NOT_BLOCK rather than DOUBLE_FREE (docs/debugging.md). */
+static void double_free_after_merge(void **state) {
+    fx_t *f = *state;
+    void *a = capheap_heap_alloc(f->h, 0, 64);
+    void *b = capheap_heap_alloc(f->h, 0, 64);
+    void *c = capheap_heap_alloc(f->h, 0, 64);
+    assert_non_null(c);
+    /* Blocks are carved from the top: c < b < a in memory. */
+    assert_true((char *)c < (char *)b && (char *)b < (char *)a);
+    capheap_heap_free(f->h, c); /* b's predecessor is now free */
+    capheap_heap_free(f->h, b); /* merges into c's block */
+    assert_int_equal(ts_errors()->count, 0);
+    capheap_heap_free(f->h, b);
+    assert_int_equal(ts_errors()->count, 1);
+    assert_int_equal(ts_errors()->last, COMPREHENSIVE
+                                            ? CAPHEAP_ERR_NOT_BLOCK
+                                            : CAPHEAP_ERR_DOUBLE_FREE);
+    ts_assert_heap_ok(f->h);
+    capheap_heap_free(f->h, a);
+    ts_assert_heap_ok(f->h);
+}
+
 /* A randomized workload keeps every canary and fill intact: the check
  * passes throughout and no report is made. */
 static void random_workload_stays_clean(void **state) {
@@ -371,6 +395,8 @@ static void random_workload_stays_clean(void **state) {
                                         setup, teardown),                      \
         cmocka_unit_test_setup_teardown(realloc_moves_and_keeps_content,       \
                                         setup, teardown),                      \
+        cmocka_unit_test_setup_teardown(double_free_after_merge, setup,        \
+                                        teardown),                             \
         cmocka_unit_test_setup_teardown(random_workload_stays_clean, setup,    \
                                         teardown)
 
