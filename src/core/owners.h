@@ -27,8 +27,7 @@ static inline capheap_owner_stats_t *heap_owners(const capheap_heap_t *h) {
 uintptr_t owners_add(capheap_heap_t *h, uintptr_t owner, unsigned tag,
                      size_t bytes);
 /** Uncount a block that recorded @p owner. */
-void owners_sub(capheap_heap_t *h, uintptr_t owner, unsigned tag,
-                size_t bytes);
+void owners_sub(capheap_heap_t *h, uintptr_t owner, unsigned tag, size_t bytes);
 /** Empty the table (capheap_heap_init). */
 void owners_reset(capheap_heap_t *h);
 

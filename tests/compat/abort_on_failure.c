@@ -11,8 +11,8 @@
 #include "esp_heap_caps_init.h"
 
 static void failed(size_t size, uint32_t caps, const char *fn) {
-    printf("callback: size %zu caps 0x%08x function %s\n", size,
-           (unsigned)caps, fn);
+    printf("callback: size %zu caps 0x%08x function %s\n", size, (unsigned)caps,
+           fn);
     fflush(stdout);
 }
 

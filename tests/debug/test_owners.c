@@ -128,12 +128,10 @@ static void current_peak_and_blocks_per_thread(void **state) {
     assert_int_equal(slot_of(f, w.self, 0).blocks, 0);
     assert_int_equal(slot_of(f, w.self, 0).current, 0);
     assert_int_equal(slot_of(f, me, 0).blocks, 2);
-    assert_int_equal(slot_of(f, me, 0).current,
-                     usable(f, mine) + usable(f, q));
+    assert_int_equal(slot_of(f, me, 0).current, usable(f, mine) + usable(f, q));
     /* A realloc that fails leaves the account as it was. */
     assert_null(capheap_heap_realloc(f->h, q, 2 * ARENA));
-    assert_int_equal(slot_of(f, me, 0).current,
-                     usable(f, mine) + usable(f, q));
+    assert_int_equal(slot_of(f, me, 0).current, usable(f, mine) + usable(f, q));
 
     capheap_heap_free(f->h, q);
     capheap_heap_free(f->h, mine);
