@@ -46,7 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../debug/sanitize.h"
+#include "sanitize.h"
 #include "capheap/heap.h"
 #include "capheap/port.h"
 
@@ -137,7 +137,7 @@ static inline tagctl_t **heap_tags(const capheap_heap_t *h) {
 }
 
 /* The lock brackets every access to blocks, so it also hides the core's own
- * accesses to its metadata from Valgrind (debug/sanitize.h). */
+ * accesses to its metadata from Valgrind (sanitize.h). */
 static inline void heap_lock(const capheap_heap_t *h) {
     SAN_CORE_ENTER();
     if (h->lock)

@@ -69,7 +69,7 @@
 #endif
 #ifndef CAPHEAP_SAN_ASAN_BUILD
 #error                                                                         \
-    "CAPHEAP_ASAN=1 needs -fsanitize=address (for src/core: with load/store instrumentation off, see src/debug/sanitize.h)"
+    "CAPHEAP_ASAN=1 needs -fsanitize=address (for src/core: with load/store instrumentation off, see src/core/sanitize.h)"
 #endif
 #include <sanitizer/asan_interface.h>
 
