@@ -81,6 +81,24 @@
 
 /* ---- diagnostics: each 0 (off, no code, no bytes) unless set ---------- */
 
+/* ESP-IDF's Kconfig names (from an sdkconfig.h, or -D) turn on the
+ * matching options, unless those are set themselves. */
+#if !defined(CAPHEAP_POISONING) && defined(CONFIG_HEAP_POISONING_COMPREHENSIVE)
+#define CAPHEAP_POISONING 2
+#elif !defined(CAPHEAP_POISONING) && defined(CONFIG_HEAP_POISONING_LIGHT)
+#define CAPHEAP_POISONING 1
+#endif
+#if !defined(CAPHEAP_TRACE) && defined(CONFIG_HEAP_TRACING_STANDALONE)
+#define CAPHEAP_TRACE 1
+#endif
+#if !defined(CAPHEAP_HOOKS) && (defined(CONFIG_HEAP_USE_HOOKS) ||              \
+                                defined(CONFIG_HEAP_TRACING_STANDALONE))
+#define CAPHEAP_HOOKS 1
+#endif
+#if !defined(CAPHEAP_OWNERS) && defined(CONFIG_HEAP_TASK_TRACKING)
+#define CAPHEAP_OWNERS 1
+#endif
+
 /**
  * Heap poisoning. 0: structural checks and double-free detection only.
  * 1 (light): a head canary holding the requested size and a tail canary

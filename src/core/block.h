@@ -46,9 +46,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sanitize.h"
 #include "capheap/heap.h"
 #include "capheap/port.h"
+#include "sanitize.h"
 
 typedef uintptr_t word_t;
 
