@@ -264,7 +264,9 @@ bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr);
 typedef struct {
     size_t total_bytes;        /**< sum of the region sizes as given */
     size_t free_bytes;         /**< sum of the usable sizes of free blocks */
-    size_t allocated_bytes;    /**< sum of the usable sizes of live blocks */
+    size_t allocated_bytes;    /**< sum of the usable sizes of live blocks
+                                    (with poisoning: of the sizes asked
+                                    for, as usable_size answers) */
     size_t largest_free_block; /**< largest size an allocation is guaranteed
                                     to get right now */
     size_t minimum_free_bytes; /**< lowest free_bytes since init or reset */
@@ -431,7 +433,8 @@ size_t capheap_heap_owner_blocks(capheap_heap_t *heap, uintptr_t owner,
 /** What capheap_heap_walk() tells about each block. */
 typedef struct {
     void *ptr;       /**< payload address */
-    size_t size;     /**< usable bytes */
+    size_t size;     /**< usable bytes (a live block's: as
+                          capheap_heap_usable_size() answers) */
     bool used;       /**< live (true) or free (false) */
     bool control;    /**< the tag's control block (used, not the caller's) */
     unsigned tag;    /**< the region's tag */

@@ -115,14 +115,20 @@ static uintptr_t data_side(const capheap_chip_t *chip, uintptr_t a) {
 void capheap_alias_copy(capheap_caps_t *ch, void *dst, const void *src,
                         size_t n) {
     /* Word by word, through the data bus: instruction RAM takes only whole
-     * words, and on the ESP32 the word order of the two buses differs. The
-     * blocks' usable sizes are whole words, so rounding n up stays inside. */
+     * words, and on the ESP32 the word order of the two buses differs. A
+     * size that is not whole words only comes from byte-accessible memory
+     * (word-only memory is always asked for in words), and its last bytes
+     * are copied as bytes: with poisoning the tail canary follows them. */
     uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-    for (size_t k = 0; k < n; k += 4) {
+    size_t k = 0;
+    for (; n - k >= 4; k += 4) {
         uint32_t v;
         memcpy(&v, (const void *)data_side(ch->chip, s + k), 4);
         memcpy((void *)data_side(ch->chip, d + k), &v, 4);
     }
+    for (; k < n; k++)
+        *(char *)data_side(ch->chip, d + k) =
+            *(const char *)data_side(ch->chip, s + k);
 }
 
 void *capheap_alias_block(capheap_caps_t *ch, const void *iptr,

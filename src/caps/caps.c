@@ -236,7 +236,9 @@ static inline void *observe_alloc(capheap_caps_t *ch, void *p, size_t size,
 
 /* 32BIT's rounding of the size to words needs no flag: a block's usable
  * size is a multiple of the word already. Nor does a hardware alignment of
- * at most a word, for the same reason. */
+ * at most a word, for the same reason. Poisoning changes that: the usable
+ * size is then the size asked for. */
+#define ROUNDED_BY_CORE (CAPHEAP_POISONING ? 1 : sizeof(void *))
 enum {
     NEEDS_EXEC = 2,    /* EXEC: D/IRAM serves it through its alias */
     NEEDS_RESERVE = 4, /* a candidate keeps a reserve from this request */
@@ -301,9 +303,14 @@ fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
     c->request = request;
     c->caps = caps;
     c->align = (uint16_t)(hw ? hw : 1);
+    /* With poisoning a block holds exactly the bytes asked for, its tail
+     * canary right after them: word-only memory and DMA must ask for whole
+     * words (or lines) themselves, as ESP-IDF does. */
+    if (CAPHEAP_POISONING && (caps & CAPHEAP_CAP_32BIT) && c->align < 4)
+        c->align = 4;
     c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
                          (plain && reserved ? NEEDS_RESERVE : 0) |
-                         (c->align > sizeof(void *) ? NEEDS_ALIGN : 0));
+                         (c->align > ROUNDED_BY_CORE ? NEEDS_ALIGN : 0));
     return c;
 }
 

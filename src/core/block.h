@@ -108,9 +108,12 @@ typedef struct tagctl {
     size_t free_count;  /* free blocks */
     size_t used_count;  /* live blocks, control blocks excluded */
     size_t min_free;    /* lowest free bytes since reset */
-    node_t **heads;     /* nbins list heads, after bitmap[] */
-    word_t summary;     /* bit w: bitmap[w] != 0 */
-    word_t bitmap[];    /* bit b: heads[b] != NULL */
+#if CAPHEAP_POISONING
+    size_t requested; /* sum of the requested sizes of live blocks */
+#endif
+    node_t **heads;  /* nbins list heads, after bitmap[] */
+    word_t summary;  /* bit w: bitmap[w] != 0 */
+    word_t bitmap[]; /* bit b: heads[b] != NULL */
 } tagctl_t;
 
 /** A region slot of the heap object. */

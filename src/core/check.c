@@ -12,7 +12,17 @@
 typedef struct {
     capheap_check_report_t *rep;
     size_t free_bytes, free_count, used_count, block_bytes, controls;
+    size_t requested; /* with poisoning: sum of live blocks' requests */
 } checker_t;
+
+static size_t tag_requested(const tagctl_t *t) {
+#if CAPHEAP_POISONING
+    return t->requested;
+#else
+    (void)t;
+    return 0;
+#endif
+}
 
 static capheap_err_t fail(checker_t *c, const void *addr, capheap_fault_t f) {
     c->rep->error = CAPHEAP_ERR_CORRUPT;
@@ -89,6 +99,7 @@ static capheap_err_t check_region(checker_t *c, const capheap_heap_t *h,
             if (is_free ? poison_check_free(blk, size, c->rep)
                         : poison_check_live(blk, c->rep))
                 return CAPHEAP_ERR_CORRUPT;
+            c->requested += is_free ? 0 : live_bytes(blk);
             c->free_bytes += is_free ? size - HDR_BYTES : 0;
             c->free_count += is_free ? 1 : 0;
             c->used_count += is_free ? 0 : 1;
@@ -110,7 +121,7 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
                                const tagctl_t *t) {
     size_t marked = 0;
     c->free_bytes = c->free_count = c->used_count = c->block_bytes = 0;
-    c->controls = 0;
+    c->controls = c->requested = 0;
     capheap_err_t err = mark_lists(c, h, t, &marked);
     for (unsigned r = 0; r < h->region_count && !err; r++) {
         if (h->regions[r].ctl == t)
@@ -122,7 +133,8 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
     if (!err &&
         (c->free_bytes != t->free_bytes || c->free_count != t->free_count ||
          marked != c->free_count || c->used_count != t->used_count ||
-         c->block_bytes != t->block_bytes || t->min_free > t->free_bytes))
+         c->block_bytes != t->block_bytes || t->min_free > t->free_bytes ||
+         (CAPHEAP_POISONING && c->requested != tag_requested(t))))
         err = fail(c, t, CAPHEAP_FAULT_COUNTERS);
     return err;
 }
@@ -132,7 +144,7 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
 static capheap_err_t check_tags(capheap_heap_t *heap,
                                 capheap_check_report_t *report, int only) {
     capheap_check_report_t local;
-    checker_t c = {report ? report : &local, 0, 0, 0, 0, 0};
+    checker_t c = {report ? report : &local, 0, 0, 0, 0, 0, 0};
     *c.rep =
         (capheap_check_report_t){CAPHEAP_OK, CAPHEAP_FAULT_NONE, NULL, 0, 0};
     capheap_err_t err = CAPHEAP_OK;
@@ -178,7 +190,7 @@ capheap_err_t capheap_heap_check_step(capheap_heap_t *heap,
                                       unsigned max_blocks,
                                       capheap_check_report_t *report) {
     capheap_check_report_t local;
-    checker_t c = {report ? report : &local, 0, 0, 0, 0, 0};
+    checker_t c = {report ? report : &local, 0, 0, 0, 0, 0, 0};
     *c.rep =
         (capheap_check_report_t){CAPHEAP_OK, CAPHEAP_FAULT_NONE, NULL, 0, 0};
     if (cursor->complete)

@@ -258,6 +258,7 @@ static inline void *hand_out(capheap_heap_t *heap, void *p, size_t n,
         (void)bad;
 #endif
         poison_live(blk, n);
+        poison_count(heap, blk, 1);
         owner_claim(heap, blk);
     }
     (void)heap;
@@ -391,6 +392,7 @@ static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     if (err == CAPHEAP_OK) {
         SAN_FREED(ptr, hdr_size(*hdr_at(blk)) - HDR_BYTES);
         owner_drop(heap, blk);
+        poison_count(heap, blk, 0);
         release(t, blk);
     }
     heap_unlock(heap);
@@ -440,6 +442,7 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
         size_t keep = live_bytes(blk);
         res = ptr;
         owner_drop(heap, blk);
+        poison_count(heap, blk, 0);
         /* Comprehensive poisoning always moves, so a stale pointer to the
          * old block reads the free fill. */
         if (CAPHEAP_POISONING < 2 && s <= old) {
@@ -456,6 +459,7 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
                 release(t, blk);
             } else {
                 owner_restore(heap, blk);
+                poison_count(heap, blk, 1);
             }
         } else {
             hand_out(heap, res, size, &bad);

@@ -39,15 +39,34 @@ static inline word_t *head_canary(const char *blk) {
                                          2 * WORD_BYTES);
 }
 
+/*
+ * Word-only memory (the ESP32's IRAM) faults on byte accesses, so canaries
+ * and fills go by aligned words wherever the range allows; there it always
+ * does, as the capability layer asks for whole words (caps.c).
+ */
 static inline void put_tail(char *at) {
     uint32_t m = TAIL_MAGIC;
-    memcpy(at, &m, sizeof m);
+    if ((uintptr_t)at % 4 == 0)
+        *(uint32_t *)(void *)at = m;
+    else
+        memcpy(at, &m, sizeof m);
 }
 
 static inline uint32_t get_tail(const char *at) {
     uint32_t m;
+    if ((uintptr_t)at % 4 == 0)
+        return *(const uint32_t *)(const void *)at;
     memcpy(&m, at, sizeof m);
     return m;
+}
+
+static inline void fill(char *p, size_t n, uint8_t v) {
+    for (; n && (uintptr_t)p % 4; n--)
+        *p++ = (char)v;
+    for (; n >= 4; n -= 4, p += 4)
+        *(uint32_t *)(void *)p = v * 0x01010101u;
+    for (; n; n--)
+        *p++ = (char)v;
 }
 
 /** Record a fault in @p rep; returns @p f. */
@@ -63,13 +82,31 @@ static inline capheap_fault_t poison_fault(capheap_check_report_t *rep,
     return f;
 }
 
-/** First byte of [from, to) that is not @p fill, as a fault. */
+/** First byte of [from, to) that is not @p v, as a fault: read by words
+ * where aligned, the bad byte then found in a copy of its word. */
 static inline capheap_fault_t poison_check_fill(const char *from,
-                                                const char *to, uint8_t fill,
+                                                const char *to, uint8_t v,
                                                 capheap_check_report_t *rep) {
-    for (const char *c = from; c < to; c++) {
-        if ((uint8_t)*c != fill)
-            return poison_fault(rep, CAPHEAP_FAULT_FREE_FILL, c, fill,
+    const char *c = from;
+    for (; c < to && (uintptr_t)c % 4; c++) {
+        if ((uint8_t)*c != v)
+            return poison_fault(rep, CAPHEAP_FAULT_FREE_FILL, c, v,
+                                (uint8_t)*c);
+    }
+    for (; to - c >= 4; c += 4) {
+        uint32_t w = *(const uint32_t *)(const void *)c;
+        if (w != v * 0x01010101u) {
+            unsigned char b[4];
+            memcpy(b, &w, sizeof b);
+            unsigned k = 0;
+            while (b[k] == v)
+                k++;
+            return poison_fault(rep, CAPHEAP_FAULT_FREE_FILL, c + k, v, b[k]);
+        }
+    }
+    for (; c < to; c++) {
+        if ((uint8_t)*c != v)
+            return poison_fault(rep, CAPHEAP_FAULT_FREE_FILL, c, v,
                                 (uint8_t)*c);
     }
     return CAPHEAP_FAULT_NONE;
@@ -89,11 +126,27 @@ static inline void poison_live(char *blk, size_t requested) {
     h[1] = (word_t)requested;
     put_tail(payload_of(blk) + requested);
 #if CAPHEAP_POISONING >= 2
-    memset(payload_of(blk), ALLOC_FILL, requested);
+    fill(payload_of(blk), requested, ALLOC_FILL);
 #endif
 #else
     (void)blk;
     (void)requested;
+#endif
+}
+
+/** Add (@p sign 1) or remove (0) the requested size of the live block
+ * @p blk to or from its tag's sum, which the statistics report as the
+ * allocated bytes, so that they agree with the size queries. */
+static inline void poison_count(const capheap_heap_t *h, const char *blk,
+                                int sign) {
+#if CAPHEAP_POISONING
+    tagctl_t *t = h->regions[hdr_region(*hdr_at(blk))].ctl;
+    size_t n = (size_t)head_canary(blk)[1];
+    t->requested = sign ? t->requested + n : t->requested - n;
+#else
+    (void)h;
+    (void)blk;
+    (void)sign;
 #endif
 }
 
@@ -134,8 +187,8 @@ static inline capheap_fault_t poison_check_live(const char *blk,
 /** Fill the body of the free block [blk, blk + size) (comprehensive). */
 static inline void poison_free(char *blk, size_t size) {
 #if CAPHEAP_POISONING >= 2
-    memset(free_body(blk), FREE_FILL,
-           (size_t)(blk + size - WORD_BYTES - free_body(blk)));
+    fill(free_body(blk), (size_t)(blk + size - WORD_BYTES - free_body(blk)),
+         FREE_FILL);
 #else
     (void)blk;
     (void)size;

@@ -35,6 +35,9 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
     out->total_bytes = t->total;
     out->free_bytes = t->free_bytes;
     out->allocated_bytes = used_sum - t->used_count * HDR_BYTES;
+#if CAPHEAP_POISONING
+    out->allocated_bytes = t->requested; /* what usable_size answers */
+#endif
     out->largest_free_block = tag_largest(t);
     out->minimum_free_bytes = t->min_free;
     out->allocated_blocks = t->used_count;

@@ -2,6 +2,7 @@
  * walk.c - visiting blocks: the walker and the interior-pointer lookup.
  */
 #include "block.h"
+#include "poison.h"
 
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
     bool complete = true;
@@ -17,7 +18,10 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
             }
             capheap_block_info_t info = {
                 .ptr = payload_of(blk),
-                .size = size - HDR_BYTES,
+                /* A live block's size is what usable_size answers (with
+                 * poisoning: the size asked for). */
+                .size = (hdr & (F_FREE | F_CONTROL)) ? size - HDR_BYTES
+                                                     : live_bytes(blk),
                 .used = !(hdr & F_FREE),
                 .control = (hdr & F_CONTROL) != 0,
                 .tag = reg->ctl->id,

@@ -1241,8 +1241,11 @@ static void model_test(void **state) {
         assert_true(c.realloc_type_changed > 0);
     if (exec_alias)
         assert_true(c.ibus > 0 && c.free_by_dbus > 0);
+    /* Debug words in every block (poisoning, owners) leave less room for
+     * the requests the fill counts. */
     if (cfg->target > 0.9)
-        assert_true(c.fill_max > 0.9 && c.alloc_null > 0);
+        assert_true(c.fill_max > (CAPHEAP_BLOCK_PREFIX_BYTES ? 0.8 : 0.9) &&
+                    c.alloc_null > 0);
     else
         assert_true(avg > 0.35 && avg < 0.6);
 }

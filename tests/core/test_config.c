@@ -3,9 +3,9 @@
  * options (config.h), and capheap's own names win over them.
  */
 #define CONFIG_HEAP_POISONING_COMPREHENSIVE 1
-#define CONFIG_HEAP_TRACING_STANDALONE 1
-#define CONFIG_HEAP_TASK_TRACKING 1
-#define CAPHEAP_OWNERS 0 /* set by hand: wins over the Kconfig name */
+#define CONFIG_HEAP_TRACING_STANDALONE      1
+#define CONFIG_HEAP_TASK_TRACKING           1
+#define CAPHEAP_OWNERS                      0 /* set by hand: wins over the Kconfig name */
 #include "capheap/config.h"
 
 #include "test_support.h"
