@@ -140,6 +140,13 @@ void *capheap_alias_block(capheap_caps_t *ch, const void *iptr,
     return d;
 }
 
+#if CAPHEAP_HOOKS
+bool capheap_alias_live(capheap_caps_t *ch, const void *iptr) {
+    size_t usable;
+    return lookup(ch, iptr, &usable) != NULL;
+}
+#endif
+
 size_t capheap_alias_usable(capheap_caps_t *ch, const void *iptr) {
     size_t usable = 0;
     if (!lookup(ch, iptr, &usable))

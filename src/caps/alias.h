@@ -46,4 +46,10 @@ void capheap_alias_copy(capheap_caps_t *ch, void *dst, const void *src,
 /** Usable bytes behind an instruction-bus pointer (0 if it is not one). */
 size_t capheap_alias_usable(capheap_caps_t *ch, const void *iptr);
 
+#if CAPHEAP_HOOKS
+/** Whether @p iptr is an instruction-bus pointer to a live block; reports
+ * nothing. O(1). For the observer of frees (CAPHEAP_HOOKS). */
+bool capheap_alias_live(capheap_caps_t *ch, const void *iptr);
+#endif
+
 #endif

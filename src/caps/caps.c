@@ -454,8 +454,20 @@ void capheap_caps_free(capheap_caps_t *ch, void *ptr)
 }
 
 #if CAPHEAP_HOOKS
+/* Whether @p ptr is a live block, so that its free can happen. Reports
+ * nothing; the free itself will. (Poisoning may still refuse the free of a
+ * live block whose canaries are damaged: it reports that loudly.) */
+static bool will_free(capheap_caps_t *ch, void *ptr) {
+    if (maybe_alias(ch, ptr))
+        return capheap_alias_live(ch, ptr);
+    return capheap_heap_live_size(ch->heap, ptr) != 0;
+}
+
 void capheap_caps_free_by(capheap_caps_t *ch, void *ptr, const void *caller) {
-    if (ptr && ch->observer.free)
+    /* Told before the release, so that no other thread can be handed the
+     * same address first, and only of a free that will happen: a double
+     * free or a bad pointer is refused, and is no free to a trace. */
+    if (ptr && ch->observer.free && will_free(ch, ptr))
         ch->observer.free(ch->observer.user, ptr, caller);
     release(ch, ptr);
 }

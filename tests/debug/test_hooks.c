@@ -206,6 +206,33 @@ static void nothing_for_failures_and_null(void **state) {
     assert_true(et_failed.calls > 0); /* the failures did happen */
 }
 
+/* A refused free is no free: a double free, a foreign or an interior
+ * pointer reach the error hook but not the free hook (nor the trace). */
+static void no_free_hook_for_refused_frees(void **state) {
+    (void)state;
+    boot();
+    char *p = heap_caps_malloc(100, MALLOC_CAP_8BIT);
+    void *x = heap_caps_malloc(64, MALLOC_CAP_EXEC);
+    assert_non_null(p);
+    assert_non_null(x);
+    heap_caps_free(p);
+    heap_caps_free(x);
+    reset();
+    ts_errors_reset();
+    static int not_heap;
+    heap_caps_free(p);         /* double free */
+    heap_caps_free(x);         /* double free of an alias pointer */
+    heap_caps_free(&not_heap); /* foreign */
+    char *q = heap_caps_malloc(100, MALLOC_CAP_8BIT);
+    reset();
+    heap_caps_free(q + 16); /* interior */
+    assert_int_equal(H.n, 0);
+    assert_int_equal(ts_errors()->count, 4);
+    heap_caps_free(q);
+    assert_int_equal(H.n, 1);
+    expect_free(0, q);
+}
+
 /* The free hook runs while the block is still the application's: no other
  * thread can have been given its memory yet. */
 static void free_hook_sees_a_live_block(void **state) {
@@ -408,6 +435,7 @@ int main(void) {
         cmocka_unit_test(alloc_and_free_hooks),
         cmocka_unit_test(realloc_hooks),
         cmocka_unit_test(nothing_for_failures_and_null),
+        cmocka_unit_test(no_free_hook_for_refused_frees),
         cmocka_unit_test(free_hook_sees_a_live_block),
         cmocka_unit_test(the_2016_api_too),
         cmocka_unit_test(observer_of_a_heap),
