@@ -6,7 +6,7 @@ CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
-.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test m32 clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps clean help
 
 all: $(BUILD)/Makefile
@@ -59,6 +59,10 @@ valgrind:
 ## sanitizer-test: Valgrind and ASan report mistakes on capheap heaps (tests/sanitizer/)
 sanitizer-test: deps
 	BUILD=$(BUILD)-sanitizer tests/sanitizer/run.sh
+
+## owners: the suite with per-owner accounting on (each heap check verifies the owner table)
+owners:
+	$(MAKE) test BUILD=build-owners CONFIG="-DCMAKE_C_FLAGS=-DCAPHEAP_OWNERS=1 -DCAPHEAP_BUILD_BENCH=OFF"
 
 ## m32: the suite as a 32-bit (i386) build
 m32:

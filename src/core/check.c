@@ -3,6 +3,7 @@
  * violation reported by address and fault code.
  */
 #include "block.h"
+#include "owners.h"
 #include "poison.h"
 
 /* Free blocks carry the (otherwise unused) CONTROL bit while the check
@@ -139,6 +140,22 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
     return err;
 }
 
+#if CAPHEAP_OWNERS
+/* The owner table against the blocks: its slots sum to the live blocks and
+ * their room, and no slot's current exceeds its peak. */
+static capheap_err_t check_owners(checker_t *c, const capheap_heap_t *h,
+                                  size_t blocks, size_t room) {
+    const capheap_owner_stats_t *tab = heap_owners(h);
+    for (size_t i = 0; i < CAPHEAP_OWNER_SLOTS; i++) {
+        if (tab[i].current > tab[i].peak)
+            return fail(c, &tab[i], CAPHEAP_FAULT_COUNTERS);
+        blocks -= tab[i].blocks;
+        room -= tab[i].current;
+    }
+    return blocks || room ? fail(c, tab, CAPHEAP_FAULT_COUNTERS) : CAPHEAP_OK;
+}
+#endif
+
 /* Check every tag (@p only < 0) or tag @p only, with the region records
  * first: everything else trusts them. */
 static capheap_err_t check_tags(capheap_heap_t *heap,
@@ -155,10 +172,22 @@ static capheap_err_t check_tags(capheap_heap_t *heap,
         if (!t || t->id >= heap->tag_cap || tags[t->id] != t)
             err = fail(&c, heap->regions[r].first, CAPHEAP_FAULT_REGION);
     }
+    size_t live_blocks = 0, live_room = 0;
     for (unsigned id = 0; id < heap->tag_cap && !err; id++) {
-        if (tags[id] && (only < 0 || (unsigned)only == id))
-            err = check_tag(&c, heap, tags[id]);
+        if (!tags[id] || (only >= 0 && (unsigned)only != id))
+            continue;
+        err = check_tag(&c, heap, tags[id]);
+        live_blocks += c.used_count;
+        live_room += c.block_bytes - c.free_bytes -
+                     (c.free_count + c.used_count) * HDR_BYTES;
     }
+#if CAPHEAP_OWNERS
+    if (!err && only == -1)
+        err = check_owners(&c, heap, live_blocks, live_room);
+#else
+    (void)live_blocks;
+    (void)live_room;
+#endif
     heap_unlock(heap);
     return err;
 }

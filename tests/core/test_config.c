@@ -2,6 +2,11 @@
  * test_config.c - ESP-IDF's Kconfig names select capheap's diagnostics
  * options (config.h), and capheap's own names win over them.
  */
+/* This file sets its own configuration, whatever the build's is. */
+#undef CAPHEAP_POISONING
+#undef CAPHEAP_TRACE
+#undef CAPHEAP_HOOKS
+#undef CAPHEAP_OWNERS
 #define CONFIG_HEAP_POISONING_COMPREHENSIVE 1
 #define CONFIG_HEAP_TRACING_STANDALONE      1
 #define CONFIG_HEAP_TASK_TRACKING           1

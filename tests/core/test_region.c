@@ -312,12 +312,16 @@ static void region_nested_in_live_block(void **state) {
     assert_int_equal(capheap_heap_block_tag(h, p), 1);
     assert_int_equal(capheap_heap_block_tag(h, outer), 0);
     /* The innermost live block answers; the outer one outside the inner
-     * region's blocks. */
+     * region's blocks. (With a debug prefix the inner region's first
+     * header can start at outer itself: then that byte is the inner
+     * region's, and no live block's.) */
     assert_ptr_equal(capheap_heap_containing_block(h, p + 1234), p);
     assert_ptr_equal(capheap_heap_containing_block(h, q + 499), q);
-    assert_ptr_equal(capheap_heap_containing_block(h, outer), outer);
+    assert_ptr_equal(capheap_heap_containing_block(h, outer),
+                     outer < (unsigned char *)in.start ? outer : NULL);
     assert_ptr_equal(capheap_heap_containing_block(h, outer + outer_n - 1),
-                     outer);
+                     outer + outer_n - 1 >= (unsigned char *)in.end ? outer
+                                                                    : NULL);
 
     /* A region inside the inner live block p: the third level. */
     assert_int_equal(capheap_heap_add_region(h, p, 3000, 2), CAPHEAP_OK);

@@ -11,6 +11,7 @@
 
 #include "capheap/port.h"
 #include "core/block.h"
+#include "core/owners.h"
 
 #define ARENA 65536
 
@@ -192,11 +193,37 @@ static void table_overflow_is_exact(void **state) {
     assert_int_equal(ts_errors()->count, 0);
 }
 
+/* The integrity check holds the owner table to the blocks. */
+static void check_verifies_the_table(void **state) {
+    fx_t *f = *state;
+    void *p = capheap_heap_alloc(f->h, 0, 200);
+    assert_non_null(p);
+    ts_assert_heap_ok(f->h);
+    capheap_owner_stats_t *tab = heap_owners(f->h);
+    capheap_check_report_t rep;
+    tab[0].current += 8; /* more than the blocks hold */
+    assert_int_equal(capheap_heap_check(f->h, &rep), CAPHEAP_ERR_CORRUPT);
+    assert_int_equal(rep.fault, CAPHEAP_FAULT_COUNTERS);
+    tab[0].current -= 8;
+    tab[0].blocks++; /* a block too many */
+    assert_int_equal(capheap_heap_check(f->h, &rep), CAPHEAP_ERR_CORRUPT);
+    tab[0].blocks--;
+    size_t peak = tab[0].peak;
+    tab[0].peak = tab[0].current - 1; /* current above its peak */
+    assert_int_equal(capheap_heap_check(f->h, &rep), CAPHEAP_ERR_CORRUPT);
+    tab[0].peak = peak;
+    ts_assert_heap_ok(f->h);
+    capheap_heap_free(f->h, p);
+    ts_assert_heap_ok(f->h);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(current_peak_and_blocks_per_thread,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(table_overflow_is_exact, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(check_verifies_the_table, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

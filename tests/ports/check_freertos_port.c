@@ -10,6 +10,7 @@
 int test_critical_depth;
 int test_critical_entries;
 int test_assertions;
+int test_current_task; /* the stand-in's running task (task.h) */
 
 static void balanced_critical_sections(void **state) {
     (void)state;
