@@ -24,31 +24,17 @@
 
 #define ARENA 65536
 
-typedef struct {
-    capheap_heap_t *h;
-    unsigned char *arena;
-    void *storage;
-} fx_t;
+typedef ts_heap_t fx_t;
 
+/* One region of tag 0 over an arena of 0x11 bytes. */
 static int setup(void **state) {
-    fx_t *f = calloc(1, sizeof *f);
-    size_t need = CAPHEAP_HEAP_STORAGE_SIZE(2, 2);
-    f->storage = malloc(need);
-    f->h = capheap_heap_init(f->storage, need, 2, 2);
-    f->arena = ts_arena(ARENA);
-    memset(f->arena, 0x11, ARENA);
-    assert_int_equal(capheap_heap_add_region(f->h, f->arena, ARENA, 0),
-                     CAPHEAP_OK);
-    ts_errors_install();
-    *state = f;
+    static const unsigned tag0[1] = {0};
+    *state = ts_heap_new(2, 2, ARENA, tag0, 1, 0x11);
     return 0;
 }
 
 static int teardown(void **state) {
-    fx_t *f = *state;
-    ts_arena_free(f->arena);
-    free(f->storage);
-    free(f);
+    ts_heap_delete(*state);
     return 0;
 }
 

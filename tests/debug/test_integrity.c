@@ -13,36 +13,17 @@
 
 #define ARENA 32768
 
-typedef struct {
-    capheap_heap_t *h;
-    unsigned char *arena[3];
-    void *storage;
-} fx_t;
+typedef ts_heap_t fx_t;
 
 /* Three regions: tags 0, 1, and 0 again. */
 static int setup(void **state) {
-    fx_t *f = calloc(1, sizeof *f);
-    size_t need = CAPHEAP_HEAP_STORAGE_SIZE(4, 2);
-    f->storage = malloc(need);
-    f->h = capheap_heap_init(f->storage, need, 4, 2);
     static const unsigned tags[3] = {0, 1, 0};
-    for (int i = 0; i < 3; i++) {
-        f->arena[i] = ts_arena(ARENA);
-        assert_int_equal(
-            capheap_heap_add_region(f->h, f->arena[i], ARENA, tags[i]),
-            CAPHEAP_OK);
-    }
-    ts_errors_install();
-    *state = f;
+    *state = ts_heap_new(4, 2, ARENA, tags, 3, 0);
     return 0;
 }
 
 static int teardown(void **state) {
-    fx_t *f = *state;
-    for (int i = 0; i < 3; i++)
-        ts_arena_free(f->arena[i]);
-    free(f->storage);
-    free(f);
+    ts_heap_delete(*state);
     return 0;
 }
 

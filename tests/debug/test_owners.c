@@ -15,34 +15,19 @@
 
 #define ARENA 65536
 
-typedef struct {
-    capheap_heap_t *h;
-    unsigned char *arena[2];
-    void *storage;
-} fx_t;
+typedef ts_heap_t fx_t;
 
+/* Regions of tags 0 and 1, locked: threads share the heap. */
 static int setup(void **state) {
-    fx_t *f = calloc(1, sizeof *f);
-    size_t need = CAPHEAP_HEAP_STORAGE_SIZE(2, 2);
-    f->storage = malloc(need);
-    f->h = capheap_heap_init(f->storage, need, 2, 2);
+    static const unsigned tags[2] = {0, 1};
+    ts_heap_t *f = ts_heap_new(2, 2, ARENA, tags, 2, 0);
     capheap_heap_set_lock(f->h, capheap_port_default_lock());
-    for (unsigned i = 0; i < 2; i++) {
-        f->arena[i] = ts_arena(ARENA);
-        assert_int_equal(capheap_heap_add_region(f->h, f->arena[i], ARENA, i),
-                         CAPHEAP_OK);
-    }
-    ts_errors_install();
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
-    fx_t *f = *state;
-    for (int i = 0; i < 2; i++)
-        ts_arena_free(f->arena[i]);
-    free(f->storage);
-    free(f);
+    ts_heap_delete(*state);
     return 0;
 }
 

@@ -103,3 +103,32 @@ uint64_t ts_rng_next(ts_rng_t *r) {
 uint64_t ts_rng_range(ts_rng_t *r, uint64_t lo, uint64_t hi) {
     return lo + ts_rng_next(r) % (hi - lo + 1);
 }
+
+ts_heap_t *ts_heap_new(unsigned max_regions, unsigned max_tags,
+                       size_t arena_size, const unsigned *tags, unsigned arenas,
+                       int fill) {
+    ts_heap_t *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    assert_true(arenas <= TS_HEAP_ARENAS);
+    size_t need = CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags);
+    t->storage = malloc(need);
+    t->h = capheap_heap_init(t->storage, need, max_regions, max_tags);
+    assert_non_null(t->h);
+    for (t->arenas = 0; t->arenas < arenas; t->arenas++) {
+        unsigned char *a = ts_arena(arena_size);
+        memset(a, fill, arena_size);
+        t->arena[t->arenas] = a;
+        assert_int_equal(
+            capheap_heap_add_region(t->h, a, arena_size, tags[t->arenas]),
+            CAPHEAP_OK);
+    }
+    ts_errors_install();
+    return t;
+}
+
+void ts_heap_delete(ts_heap_t *t) {
+    for (unsigned i = 0; i < t->arenas; i++)
+        ts_arena_free(t->arena[i]);
+    free(t->storage);
+    free(t);
+}

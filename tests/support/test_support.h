@@ -36,6 +36,26 @@ void ts_assert_heap_ok_at(capheap_heap_t *heap, const char *file, int line);
 void *ts_arena(size_t size);
 void ts_arena_free(void *arena);
 
+/** A heap over arenas of its own, for tests that need a plain one. */
+#define TS_HEAP_ARENAS 4
+typedef struct {
+    capheap_heap_t *h;
+    void *storage;
+    unsigned char *arena[TS_HEAP_ARENAS];
+    unsigned arenas;
+} ts_heap_t;
+
+/**
+ * A heap with room for @p max_regions regions and @p max_tags tags and one
+ * region per entry of @p tags (at most TS_HEAP_ARENAS), each an arena of
+ * @p arena_size bytes filled with @p fill; the recording error hook is
+ * installed. Fails the test on any error.
+ */
+ts_heap_t *ts_heap_new(unsigned max_regions, unsigned max_tags,
+                       size_t arena_size, const unsigned *tags, unsigned arenas,
+                       int fill);
+void ts_heap_delete(ts_heap_t *t);
+
 /** Fill @p n bytes with a pattern derived from @p seed / check it. */
 void ts_fill(void *p, size_t n, uint32_t seed);
 int ts_verify(const void *p, size_t n, uint32_t seed);
