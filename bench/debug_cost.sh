@@ -26,8 +26,9 @@ build() { # dir flags
   cmake --build "$1" -j "$JOBS" --target capheap-bench >/dev/null
 }
 
-space() { # binary [emulator]
-  "${@:2}" "$1" space | awk '/^space.consumed.(1|8|32) / { printf "%s ", $2 }'
+space() { # binary [emulator]: "a / b / c" for 1-, 8- and 32-byte requests
+  "${@:2}" "$1" space |
+    awk '/^space.consumed.(1|8|32) / { s = s (s ? " / " : "") $2 } END { print s }'
 }
 
 echo "| option | instr/op (x86-64) | bytes for 1 / 8 / 32 B (x86-64) | bytes for 1 / 8 / 32 B (i386) |"
@@ -49,6 +50,5 @@ for c in "${configs[@]}"; do
   per=$(awk -v i="$ir" -v n="$ops" 'BEGIN { printf "%.1f", i / n }')
   s64=$(space "$b64/bench/capheap-bench")
   s32=$(space "$b32/bench/capheap-bench" qemu-i386)
-  printf '| %s | %s | %s | %s |\n' "$name" "$per" "${s64% }" "${s32% }" |
-    sed 's/\([0-9]\) \([0-9]\)/\1 \/ \2/g; s/\([0-9]\) \([0-9]\)/\1 \/ \2/g'
+  printf '| %s | %s | %s | %s |\n' "$name" "$per" "$s64" "$s32"
 done

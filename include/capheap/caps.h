@@ -333,8 +333,9 @@ int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr);
 
 /**
  * Integrity check of the types that offer every capability in @p caps (all
- * types for 0), as capheap_heap_check_tag() does for each: blocks (with
- * poisoning, their canaries and fills), lists and counters.
+ * types for 0; none, and CAPHEAP_OK, for a mask no type offers), as
+ * capheap_heap_check_tag() does for each: blocks (with poisoning, their
+ * canaries and fills), lists and counters.
  * @return CAPHEAP_OK or CAPHEAP_ERR_CORRUPT with @p report (may be NULL)
  *         filled. O(those types' regions and blocks).
  */

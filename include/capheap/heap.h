@@ -377,6 +377,15 @@ capheap_err_t capheap_heap_check(capheap_heap_t *heap,
 capheap_err_t capheap_heap_check_tag(capheap_heap_t *heap, unsigned tag,
                                      capheap_check_report_t *report);
 
+/**
+ * capheap_heap_check_tag() for the tag of the region that holds @p addr
+ * (the innermost, where regions nest).
+ * @return CAPHEAP_OK, CAPHEAP_ERR_CORRUPT with @p report filled, or
+ *         CAPHEAP_ERR_FOREIGN_POINTER when no region holds @p addr.
+ */
+capheap_err_t capheap_heap_check_addr(capheap_heap_t *heap, const void *addr,
+                                      capheap_check_report_t *report);
+
 /** Where an incremental check stands; zero it (or leave it complete) to
  * start a pass. */
 typedef struct {

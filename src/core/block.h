@@ -153,6 +153,20 @@ static inline void heap_unlock(const capheap_heap_t *h) {
     SAN_CORE_LEAVE();
 }
 
+/** The region whose blocks hold address @p a, or NULL. Regions nest only
+ * inside live blocks, so the innermost is the one that starts last. */
+static inline const region_t *region_holding(const capheap_heap_t *h,
+                                             uintptr_t a) {
+    const region_t *best = NULL;
+    for (unsigned r = 0; r < h->region_count; r++) {
+        const region_t *reg = &h->regions[r];
+        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
+            (!best || reg->first > best->first))
+            best = reg;
+    }
+    return best;
+}
+
 /** Report a corruption found by poisoning through the error hook, keeping
  * @p rep for capheap_error_detail() (error.c). */
 void capheap_report_corruption(const capheap_check_report_t *rep,

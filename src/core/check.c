@@ -203,6 +203,17 @@ capheap_err_t capheap_heap_check_tag(capheap_heap_t *heap, unsigned tag,
     return check_tags(heap, report, tag < heap->tag_cap ? (int)tag : -2);
 }
 
+capheap_err_t capheap_heap_check_addr(capheap_heap_t *heap, const void *addr,
+                                      capheap_check_report_t *report) {
+    heap_lock(heap);
+    const region_t *reg = region_holding(heap, (uintptr_t)addr);
+    unsigned tag = reg ? reg->ctl->id : 0;
+    heap_unlock(heap);
+    if (!reg)
+        return CAPHEAP_ERR_FOREIGN_POINTER;
+    return capheap_heap_check_tag(heap, tag, report);
+}
+
 /* ---- incremental check ----------------------------------------------------
  */
 

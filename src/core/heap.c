@@ -241,16 +241,20 @@ HOT_INLINE capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     return CAPHEAP_OK;
 }
 
-/* ---- poisoning around the public API ------------------------------------ */
+/* ---- debug words around the public API ------------------------------- */
 
-/* With poisoning, a block handed out gets its canaries (and, comprehensive,
- * is first checked for writes made while it was free); a block taken back
- * has its canaries checked. A fault lands in *bad, reported by report_bad()
- * once the lock is released. With CAPHEAP_POISONING 0 all of it folds away. */
+/*
+ * With poisoning or owners, a block handed out gets its canaries (and,
+ * comprehensive, is first checked for writes made while it was free) and is
+ * counted for its requested size and its owner; a block taken back has its
+ * canaries checked and is uncounted. A fault lands in *bad, reported once
+ * the lock is released. With both options 0 all of it folds away.
+ */
 static inline void *hand_out(capheap_heap_t *heap, void *p, size_t n,
                              capheap_check_report_t *bad) {
     if (p) {
         char *blk = block_of(p);
+        tagctl_t *t = heap->regions[hdr_region(*hdr_at(blk))].ctl;
 #if CAPHEAP_POISONING >= 2
         poison_check_fill(p, blk + hdr_size(*hdr_at(blk)) - WORD_BYTES,
                           FREE_FILL, bad);
@@ -258,24 +262,44 @@ static inline void *hand_out(capheap_heap_t *heap, void *p, size_t n,
         (void)bad;
 #endif
         poison_live(blk, n);
-        poison_count(heap, blk, 1);
-        owner_claim(heap, blk);
+        poison_count(t, blk, 1);
+        owner_claim(heap, t, blk);
     }
     (void)heap;
     (void)n;
     return p;
 }
 
-static inline void report_bad(const capheap_check_report_t *bad,
-                              const void *ptr, const char *op) {
+/** Uncount the live block @p blk of tag @p t: it is freed or resized. */
+static inline void take_back(capheap_heap_t *heap, tagctl_t *t, char *blk) {
+    owner_drop(heap, t, blk);
+    poison_count(t, blk, 0);
+}
+
+/** find_live(), then the canaries: a block that may be freed or resized. */
+HOT_INLINE capheap_err_t find_intact(const capheap_heap_t *heap,
+                                     const void *ptr, char **blk, tagctl_t **t,
+                                     capheap_check_report_t *bad) {
+    capheap_err_t err = find_live(heap, ptr, blk, t);
+    if (err == CAPHEAP_OK && poison_check_live(*blk, bad))
+        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: change nothing */
+    return err;
+}
+
+/** Report what went wrong, once the lock is released: a corruption found
+ * by poisoning with its details, else bad input. */
+static inline void report(capheap_err_t err, const capheap_check_report_t *bad,
+                          const void *ptr, const char *op) {
 #if CAPHEAP_POISONING
-    if (bad->error)
+    if (bad->error) {
         capheap_report_corruption(bad, ptr, op);
+        return;
+    }
 #else
     (void)bad;
-    (void)ptr;
-    (void)op;
 #endif
+    if (err != CAPHEAP_OK)
+        capheap_report_error(err, ptr, op);
 }
 
 /* ---- public allocation API -------------------------------------------- */
@@ -306,7 +330,7 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     heap_lock(heap);
     void *p = hand_out(heap, alloc_tag(heap, tag, s), size, &bad);
     heap_unlock(heap);
-    report_bad(&bad, p, "alloc");
+    report(CAPHEAP_OK, &bad, p, "alloc");
     SAN_ALLOCED(p, size);
     return p;
 }
@@ -323,7 +347,7 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
         p = alloc_rest(heap, tags, count, s);
     p = hand_out(heap, p, size, &bad);
     heap_unlock(heap);
-    report_bad(&bad, p, "alloc");
+    report(CAPHEAP_OK, &bad, p, "alloc");
     SAN_ALLOCED(p, size);
     return p;
 }
@@ -375,7 +399,7 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
             p = hand_out(heap, take_aligned(t, blk, s, alignment), size, &bad);
     }
     heap_unlock(heap);
-    report_bad(&bad, p, "aligned_alloc");
+    report(CAPHEAP_OK, &bad, p, "aligned_alloc");
     SAN_ALLOCED(p, size);
     return p;
 }
@@ -386,19 +410,14 @@ static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     tagctl_t *t;
     capheap_check_report_t bad = {0};
     heap_lock(heap);
-    capheap_err_t err = find_live(heap, ptr, &blk, &t);
-    if (err == CAPHEAP_OK && poison_check_live(blk, &bad))
-        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: do not free */
+    capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK) {
         SAN_FREED(ptr, hdr_size(*hdr_at(blk)) - HDR_BYTES);
-        owner_drop(heap, blk);
-        poison_count(heap, blk, 0);
+        take_back(heap, t, blk);
         release(t, blk);
     }
     heap_unlock(heap);
-    report_bad(&bad, ptr, op);
-    if (err != CAPHEAP_OK && !bad.error)
-        capheap_report_error(err, ptr, op);
+    report(err, &bad, ptr, op);
 }
 
 void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
@@ -434,15 +453,12 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
     void *res = NULL;
     capheap_check_report_t bad = {0};
     heap_lock(heap);
-    capheap_err_t err = find_live(heap, ptr, &blk, &t);
-    if (err == CAPHEAP_OK && poison_check_live(blk, &bad))
-        err = CAPHEAP_ERR_CORRUPT;
+    capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK && s) {
         size_t old = hdr_size(*hdr_at(blk));
         size_t keep = live_bytes(blk);
         res = ptr;
-        owner_drop(heap, blk);
-        poison_count(heap, blk, 0);
+        take_back(heap, t, blk);
         /* Comprehensive poisoning always moves, so a stale pointer to the
          * old block reads the free fill. */
         if (CAPHEAP_POISONING < 2 && s <= old) {
@@ -458,8 +474,8 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
                 memcpy(res, ptr, keep);
                 release(t, blk);
             } else {
-                owner_restore(heap, blk);
-                poison_count(heap, blk, 1);
+                owner_restore(heap, t, blk);
+                poison_count(t, blk, 1);
             }
         } else {
             hand_out(heap, res, size, &bad);
@@ -467,9 +483,7 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
         SAN_REALLOCED(ptr, res, old - HDR_BYTES, size);
     }
     heap_unlock(heap);
-    report_bad(&bad, ptr, "realloc");
-    if (err != CAPHEAP_OK && !bad.error)
-        capheap_report_error(err, ptr, "realloc");
+    report(err, &bad, ptr, "realloc");
     return res;
 }
 
@@ -481,15 +495,11 @@ size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr) {
     size_t n = 0;
     capheap_check_report_t bad = {0};
     heap_lock(heap);
-    capheap_err_t err = find_live(heap, ptr, &blk, &t);
-    if (err == CAPHEAP_OK && poison_check_live(blk, &bad))
-        err = CAPHEAP_ERR_CORRUPT;
+    capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK)
         n = SAN_USABLE(ptr, live_bytes(blk));
     heap_unlock(heap);
-    report_bad(&bad, ptr, "usable_size");
-    if (err != CAPHEAP_OK && !bad.error)
-        capheap_report_error(err, ptr, "usable_size");
+    report(err, &bad, ptr, "usable_size");
     return n;
 }
 
@@ -516,6 +526,22 @@ int capheap_heap_block_tag(capheap_heap_t *heap, const void *ptr) {
         capheap_report_error(err, ptr, "block_tag");
     return tag;
 }
+
+#if CAPHEAP_OWNERS
+uintptr_t capheap_heap_block_owner(capheap_heap_t *heap, const void *ptr) {
+    if (!ptr)
+        return 0;
+    char *blk;
+    tagctl_t *t;
+    capheap_check_report_t bad = {0};
+    heap_lock(heap);
+    capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
+    uintptr_t owner = err == CAPHEAP_OK ? *owner_word(blk) : 0;
+    heap_unlock(heap);
+    report(err, &bad, ptr, "block_owner");
+    return owner;
+}
+#endif
 
 /* ---- regions ---------------------------------------------------------- */
 

@@ -74,16 +74,6 @@ size_t capheap_heap_owners(capheap_heap_t *heap, capheap_owner_stats_t *out,
     return n;
 }
 
-uintptr_t capheap_heap_block_owner(capheap_heap_t *heap, const void *ptr) {
-    /* usable_size validates the pointer (and reports a bad one). */
-    if (!capheap_heap_usable_size(heap, ptr))
-        return 0;
-    heap_lock(heap);
-    uintptr_t o = *owner_word(block_of(ptr));
-    heap_unlock(heap);
-    return o;
-}
-
 typedef struct {
     uintptr_t owner;
     void **out;

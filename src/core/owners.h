@@ -31,51 +31,57 @@ void owners_sub(capheap_heap_t *h, uintptr_t owner, unsigned tag, size_t bytes);
 /** Empty the table (capheap_heap_init). */
 void owners_reset(capheap_heap_t *h);
 
-static inline unsigned block_tag(const capheap_heap_t *h, const char *blk) {
-    return h->regions[hdr_region(*hdr_at(blk))].ctl->id;
-}
 #endif
 
-/** Count the live block @p blk for @p owner (lock held). */
-static inline void owner_add(capheap_heap_t *h, char *blk, uintptr_t owner) {
+/* Each takes the block's tag control @p t, which the caller has at hand. */
+
+/** Count the live block @p blk of tag @p t for @p owner (lock held). */
+static inline void owner_add(capheap_heap_t *h, const tagctl_t *t, char *blk,
+                             uintptr_t owner) {
 #if CAPHEAP_OWNERS
-    *owner_word(blk) = owners_add(h, owner, block_tag(h, blk),
-                                  hdr_size(*hdr_at(blk)) - HDR_BYTES);
+    *owner_word(blk) =
+        owners_add(h, owner, t->id, hdr_size(*hdr_at(blk)) - HDR_BYTES);
 #else
     (void)h;
+    (void)t;
     (void)blk;
     (void)owner;
 #endif
 }
 
 /** The live block @p blk now belongs to the caller (lock held). */
-static inline void owner_claim(capheap_heap_t *h, char *blk) {
+static inline void owner_claim(capheap_heap_t *h, const tagctl_t *t,
+                               char *blk) {
 #if CAPHEAP_OWNERS
-    owner_add(h, blk, capheap_port_owner());
+    owner_add(h, t, blk, capheap_port_owner());
 #else
     (void)h;
+    (void)t;
     (void)blk;
 #endif
 }
 
 /** Count @p blk again for the owner it records (a realloc that failed). */
-static inline void owner_restore(capheap_heap_t *h, char *blk) {
+static inline void owner_restore(capheap_heap_t *h, const tagctl_t *t,
+                                 char *blk) {
 #if CAPHEAP_OWNERS
-    owner_add(h, blk, *owner_word(blk));
+    owner_add(h, t, blk, *owner_word(blk));
 #else
     (void)h;
+    (void)t;
     (void)blk;
 #endif
 }
 
 /** Uncount the live block @p blk (lock held): before it is freed or
  * resized. */
-static inline void owner_drop(capheap_heap_t *h, const char *blk) {
+static inline void owner_drop(capheap_heap_t *h, const tagctl_t *t,
+                              const char *blk) {
 #if CAPHEAP_OWNERS
-    owners_sub(h, *owner_word(blk), block_tag(h, blk),
-               hdr_size(*hdr_at(blk)) - HDR_BYTES);
+    owners_sub(h, *owner_word(blk), t->id, hdr_size(*hdr_at(blk)) - HDR_BYTES);
 #else
     (void)h;
+    (void)t;
     (void)blk;
 #endif
 }

@@ -135,16 +135,14 @@ static inline void poison_live(char *blk, size_t requested) {
 }
 
 /** Add (@p sign 1) or remove (0) the requested size of the live block
- * @p blk to or from its tag's sum, which the statistics report as the
+ * @p blk to or from its tag @p t's sum, which the statistics report as the
  * allocated bytes, so that they agree with the size queries. */
-static inline void poison_count(const capheap_heap_t *h, const char *blk,
-                                int sign) {
+static inline void poison_count(tagctl_t *t, const char *blk, int sign) {
 #if CAPHEAP_POISONING
-    tagctl_t *t = h->regions[hdr_region(*hdr_at(blk))].ctl;
     size_t n = (size_t)head_canary(blk)[1];
     t->requested = sign ? t->requested + n : t->requested - n;
 #else
-    (void)h;
+    (void)t;
     (void)blk;
     (void)sign;
 #endif

@@ -39,14 +39,7 @@ void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
     void *found = NULL;
     heap_lock(heap);
-    /* Regions nest only inside live blocks: the innermost starts last. */
-    const region_t *best = NULL;
-    for (unsigned r = 0; r < heap->region_count; r++) {
-        const region_t *reg = &heap->regions[r];
-        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
-            (!best || reg->first > best->first))
-            best = reg;
-    }
+    const region_t *best = region_holding(heap, a);
     for (char *blk = best ? best->first : NULL; blk && blk < best->end;) {
         word_t hdr = *hdr_at(blk);
         size_t size = hdr_size(hdr);

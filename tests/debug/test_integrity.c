@@ -57,7 +57,16 @@ static void check_tag_sees_its_own_blocks(void **state) {
     assert_int_equal(rep.fault, CAPHEAP_FAULT_TAIL_CANARY);
     assert_ptr_equal(rep.addr, b + 50);
     assert_int_equal(capheap_heap_check(f->h, &rep), CAPHEAP_ERR_CORRUPT);
+    /* By address: the region holding it decides the tag. */
+    assert_int_equal(capheap_heap_check_addr(f->h, a, &rep), CAPHEAP_OK);
+    assert_int_equal(capheap_heap_check_addr(f->h, b + 10, &rep),
+                     CAPHEAP_ERR_CORRUPT);
+    assert_ptr_equal(rep.addr, b + 50);
     b[50] ^= 0x5A;
+    assert_int_equal(capheap_heap_check_addr(f->h, b + 10, &rep), CAPHEAP_OK);
+    static int elsewhere;
+    assert_int_equal(capheap_heap_check_addr(f->h, &elsewhere, &rep),
+                     CAPHEAP_ERR_FOREIGN_POINTER);
     /* An unknown tag has nothing to check. */
     assert_int_equal(capheap_heap_check_tag(f->h, 7, &rep), CAPHEAP_OK);
     capheap_heap_free(f->h, a);
