@@ -5,9 +5,11 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?= core multi_heap caps
 
 .PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
-        format-check deps ci-deps clean help
+        format-check deps ci-deps clean help fuzz
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -71,6 +73,13 @@ m32:
 ## clang: the suite built with clang
 clang:
 	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCAPHEAP_BUILD_BENCH=OFF"
+
+## fuzz: the libFuzzer harnesses (clang, ASan+UBSan), each FUZZ_SECONDS (60) from its seed corpus
+fuzz: deps
+	$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCAPHEAP_FUZZ=ON \
+	  -DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF
+	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_HARNESSES))
+	tools/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 ## cross: build for Cortex-M0+, M4F, M33 and RV32IMC (warnings are errors)
 cross:
