@@ -8,7 +8,7 @@ CAPHEAP_TEST_SCALE ?=
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= core multi_heap caps
 
-.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps clean help fuzz
 
 all: $(BUILD)/Makefile
@@ -66,9 +66,13 @@ sanitizer-test: deps
 owners:
 	$(MAKE) test BUILD=build-owners CONFIG="-DCMAKE_C_FLAGS=-DCAPHEAP_OWNERS=1 -DCAPHEAP_BUILD_BENCH=OFF"
 
-## m32: the suite as a 32-bit (i386) build
+## m32: the suite as a 32-bit (i386) build, run natively (fails if a test skips)
 m32:
-	PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig $(MAKE) test BUILD=build-m32 CONFIG="-DCMAKE_C_FLAGS=-m32 -DCMAKE_CROSSCOMPILING_EMULATOR=qemu-i386 -DCAPHEAP_BUILD_BENCH=OFF"
+	BUILD=build-m32 JOBS=$(JOBS) CAPHEAP_TEST_SCALE=$(CAPHEAP_TEST_SCALE) tools/m32.sh
+
+## m32-qemu: the same under qemu-i386, for kernels without IA-32 emulation (chip simulations skip)
+m32-qemu:
+	BUILD=build-m32-qemu JOBS=$(JOBS) CAPHEAP_TEST_SCALE=$(CAPHEAP_TEST_SCALE) tools/m32.sh qemu
 
 ## clang: the suite built with clang
 clang:
