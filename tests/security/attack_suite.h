@@ -873,6 +873,88 @@ static void double_free_after_reuse(void **state) {
 }
 
 /* ======================================================================== *
+ * Bad frees around a nested region (a live block of tag 0 made a region of
+ * tag 2): the rule is that a pointer whose innermost region is not the one
+ * its header claims, or that lies in any control block, is refused.
+ * ======================================================================== */
+
+/* Issue 9's layout: in region 0 (which holds tag 0's control block), a
+ * live block with a free block after it becomes a region of tag 2. */
+static unsigned char *nest(void) {
+    /* Region 2's free block first, so that the rest comes from region 0. */
+    assert_non_null(sec_alloc(0, capheap_heap_largest_free(h, 0)));
+    unsigned char *x = sec_alloc(0, 64);
+    unsigned char *l = sec_alloc(0, 4096 - HDR_BYTES);
+    assert_non_null(x);
+    assert_non_null(l);
+    assert_int_equal(hdr_region(*hdr_at(block_of(l))), 0);
+    assert_ptr_equal(block_of(l) + block_bytes(l), block_of(x));
+    sec_free(x);
+    mark_attacked(l);
+    assert_int_equal(capheap_heap_add_region(h, l, 4096 - HDR_BYTES, 2),
+                     CAPHEAP_OK);
+    snapshot();
+    return l;
+}
+
+typedef struct {
+    unsigned char *ctl[4];
+    size_t size[4];
+    int n;
+} sec_ctls_t;
+
+static bool ctl_cb(const capheap_block_info_t *b, void *user) {
+    sec_ctls_t *c = user;
+    if (b->control && c->n < 4) {
+        c->ctl[c->n] = b->ptr;
+        c->size[c->n++] = b->size;
+    }
+    return true;
+}
+
+/* free() of every aligned pointer inside every control block, the nested
+ * region's included (its counters read as headers of the outer region). */
+static void free_into_any_control_block(void **state) {
+    (void)state;
+    nest();
+    sec_ctls_t c = {{NULL}, {0}, 0};
+    capheap_heap_walk(h, ctl_cb, &c);
+    assert_int_equal(c.n, 3);
+    for (int i = 0; i < c.n; i++) {
+        for (size_t o = 0; o < c.size[i]; o += ALIGN) {
+            unsigned char *p = c.ctl[i] + o;
+            reports_reset();
+            sec_free(p);
+            if (nreports != 1 || reports[0].err == CAPHEAP_ERR_DOUBLE_FREE)
+                fail_msg("free(control block %d + %zu): %d reports", i, o,
+                         nreports);
+            assert_nothing_written();
+        }
+    }
+    assert_int_equal(capheap_heap_check(h, NULL), CAPHEAP_OK);
+    aftermath();
+}
+
+/* A consistent fake header in a block of the nested region that claims the
+ * outer region (whose bounds hold it). */
+static void free_fake_claiming_outer_region(void **state) {
+    (void)state;
+    unsigned char *l = nest();
+    unsigned char *n = capheap_heap_alloc(h, 2, 512);
+    assert_int_equal(hdr_region(*hdr_at(block_of(n))), 3);
+    assert_non_null(n);
+    unsigned char *fake = n + 2 * ALIGN;
+    word_t outer = *hdr_at(block_of(l)) & REGION_MASK;
+    write_word(block_of(fake), outer | 128);
+    write_word(block_of(fake) + 128, outer);
+    snapshot();
+    reports_reset();
+    sec_free(fake);
+    expect_report(CAPHEAP_ERR_NOT_BLOCK, "free", fake, NULL);
+    assert_nothing_written();
+}
+
+/* ======================================================================== *
  * 8. The self-consistent forge: a complete fake free block (header, back
  *    link, footer) in a live block's data, and a freed block's next at it.
  * ======================================================================== */
@@ -1007,6 +1089,9 @@ static int run_attacks(const char *group) {
         T(links_into_counters),
         T(off_by_one_sets_free),
         T(multi_heap_www),
+        /* With the hardening comes the fix of defect 2 (issue 9). */
+        T(free_into_any_control_block),
+        T(free_fake_claiming_outer_region),
 #if SEC_MANGLED
         T(forged_block), /* caught by mangling */
 #endif
