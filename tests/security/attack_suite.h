@@ -1004,6 +1004,60 @@ static void forged_block(void **state) {
 #endif
 }
 
+#if SEC_MANGLED
+/*
+ * The forge again, by an attacker who first reads links through the stale
+ * pointer and knows the memory map (firmware has no ASLR): a link whose
+ * plain value it can guess (NULL at the end of a list, or a list head slot
+ * in the control block) gives the secret away if links are stored as
+ * value ^ secret. The forge written with that guess must still be caught.
+ */
+static void forge_with_guess(unsigned char *f, unsigned char *l,
+                             uintptr_t secret) {
+    unsigned char *x = l + ALIGN;
+    size_t fake = block_bytes(f);
+    word_t rbits = *hdr_at(block_of(l)) & REGION_MASK;
+    write_word(block_of(x), rbits | fake | F_FREE);
+    write_word(next_field(x), read_word(next_field(f)));
+    write_word(pprev_field(x), (uintptr_t)next_field(f) ^ secret);
+    write_word(block_of(x) + fake - WORD_BYTES, fake);
+    write_word(block_of(x) + fake, rbits | F_PREV_FREE);
+    write_word(next_field(f), node_at(x) ^ secret);
+    snapshot();
+    reports_reset();
+    unsigned char *p1 = capheap_heap_alloc(h, 0, 64);
+    unsigned char *p2 = p1 ? capheap_heap_alloc(h, 0, 64) : NULL;
+    if (p2 == x)
+        fail_msg("the forge passed: the secret was guessed from a link");
+    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, x);
+    assert_outside_unchanged();
+}
+
+static void mangled_secret_from_null_link(void **state) {
+    (void)state;
+    unsigned char *l = sec_alloc(0, 512);
+    assert_non_null(l);
+    mark_attacked(l);
+    unsigned char *lo, *f, *hi;
+    triple(0, 64, &lo, &f, &hi);
+    sec_free(f); /* alone in its class: next is NULL */
+    forge_with_guess(f, l, read_word(next_field(f)));
+}
+
+static void mangled_secret_from_head_link(void **state) {
+    (void)state;
+    unsigned char *l = sec_alloc(0, 512);
+    assert_non_null(l);
+    mark_attacked(l);
+    unsigned char *lo, *f, *hi;
+    triple(0, 64, &lo, &f, &hi);
+    sec_free(f); /* the head of its class: pprev is the head slot */
+    tagctl_t *t0 = (tagctl_t *)find_block(0, true, true, -1);
+    uintptr_t slot = (uintptr_t)&t0->heads[bin_of(block_bytes(f))];
+    forge_with_guess(f, l, read_word(pprev_field(f)) ^ slot);
+}
+#endif
+
 /* ======================================================================== *
  * The same on multi_heap (the heap object lives in its own buffer).
  * ======================================================================== */
@@ -1094,6 +1148,8 @@ static int run_attacks(const char *group) {
         T(free_fake_claiming_outer_region),
 #if SEC_MANGLED
         T(forged_block), /* caught by mangling */
+        T(mangled_secret_from_null_link),
+        T(mangled_secret_from_head_link),
 #endif
     };
     const struct CMUnitTest skipped[] = {
