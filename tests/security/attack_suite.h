@@ -553,6 +553,47 @@ static void poison_live_block(void **state) {
     poison_alloc(f, l);
 }
 
+/* A self-loop built from the freed block's own address alone: pprev names
+ * its own next field and next names itself, so both back-link checks hold.
+ * The unlink then leaves the block at its list head while handing it out:
+ * the next allocation must not get it a second time. */
+static void poison_self_loop(void **state) {
+    (void)state;
+    unsigned char *lo, *f, *hi;
+    triple(0, 64, &lo, &f, &hi);
+    sec_free(f);
+    write_word(next_field(f), node_at(f));
+    write_word(pprev_field(f), (uintptr_t)next_field(f));
+    snapshot();
+    reports_reset();
+    for (int i = 0; i < 3; i++)
+        sec_alloc(0, 64); /* each checked: no overlap with a live block */
+    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, NULL);
+    assert_outside_unchanged();
+    aftermath();
+}
+
+/* The modern unsafe-unlink trick: pprev at a pointer the program itself
+ * keeps to the block (the stale pointer variable, here in the victim
+ * array), so *pprev == block holds; next NULL, so there is no successor to
+ * check. The unlink would write NULL into the program's variable, outside
+ * the heap. */
+static void unlink_through_program_pointer(void **state) {
+    (void)state;
+    unsigned char *lo, *f, *hi;
+    triple(0, 64, &lo, &f, &hi);
+    sec_free(f);
+    write_word(&victim[0], node_at(f)); /* the program's pointer */
+    write_word(pprev_field(f), (uintptr_t)&victim[0]);
+    write_word(next_field(f), 0);
+    snapshot();
+    reports_reset();
+    assert_null(sec_alloc(0, 64));
+    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, NULL);
+    assert_nothing_written();
+    aftermath();
+}
+
 /* ======================================================================== *
  * 7. A freed block's links rewritten to point into another region, or into
  *    a control block (where an unlink would rewrite a list head or a
@@ -1138,6 +1179,8 @@ static int run_attacks(const char *group) {
         T(poison_other_region),
         T(poison_control_block),
         T(poison_live_block),
+        T(poison_self_loop),
+        T(unlink_through_program_pointer),
         T(links_into_other_region),
         T(links_into_control_block),
         T(links_into_counters),
