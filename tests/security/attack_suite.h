@@ -347,6 +347,12 @@ static int setup(void **state) {
         victim[i] = (unsigned char)(VICTIM_BYTE + i);
     h = capheap_heap_init(hstore, SEC_STORAGE, 4, 3);
     assert_non_null(h);
+#if SEC_MANGLED
+    /* As from a hardware random number generator. */
+    assert_int_equal(
+        capheap_heap_set_secret(h, (uintptr_t)0xD1B54A32D192ED03ull),
+        CAPHEAP_OK);
+#endif
     for (unsigned r = 0; r < SEC_REGIONS; r++)
         assert_int_equal(
             capheap_heap_add_region(h, arena(r), SEC_ARENA, arena_tag[r]),
@@ -1047,11 +1053,15 @@ static void forged_block(void **state) {
 
 #if SEC_MANGLED
 /*
- * The forge again, by an attacker who first reads links through the stale
- * pointer and knows the memory map (firmware has no ASLR): a link whose
- * plain value it can guess (NULL at the end of a list, or a list head slot
- * in the control block) gives the secret away if links are stored as
- * value ^ secret. The forge written with that guess must still be caught.
+ * KNOWN LIMIT of mangling (docs/security.md): links are stored as
+ * value ^ secret, so one link whose plain value the attacker can guess,
+ * read through the stale pointer, gives the secret away: the `next` of the
+ * last block of a list (NULL, stored as the secret itself), or the `pprev`
+ * of a list head (the head slot, at a fixed address in the tag's control
+ * block: firmware has no ASLR). With the secret the self-consistent forge
+ * passes every check, as without mangling: the second allocation returns
+ * the fake block inside the live block l. Nothing outside the heap is
+ * written. The heap's secret here is a proper random-looking word.
  */
 static void forge_with_guess(unsigned char *f, unsigned char *l,
                              uintptr_t secret) {
@@ -1066,15 +1076,13 @@ static void forge_with_guess(unsigned char *f, unsigned char *l,
     write_word(next_field(f), node_at(x) ^ secret);
     snapshot();
     reports_reset();
-    unsigned char *p1 = capheap_heap_alloc(h, 0, 64);
-    unsigned char *p2 = p1 ? capheap_heap_alloc(h, 0, 64) : NULL;
-    if (p2 == x)
-        fail_msg("the forge passed: the secret was guessed from a link");
-    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, x);
+    assert_ptr_equal(capheap_heap_alloc(h, 0, 64), f);
+    assert_ptr_equal(capheap_heap_alloc(h, 0, 64), x); /* inside l */
+    assert_int_equal(nreports, 0);
     assert_outside_unchanged();
 }
 
-static void mangled_secret_from_null_link(void **state) {
+static void mangled_known_limit_secret_from_null_link(void **state) {
     (void)state;
     unsigned char *l = sec_alloc(0, 512);
     assert_non_null(l);
@@ -1085,7 +1093,7 @@ static void mangled_secret_from_null_link(void **state) {
     forge_with_guess(f, l, read_word(next_field(f)));
 }
 
-static void mangled_secret_from_head_link(void **state) {
+static void mangled_known_limit_secret_from_head_link(void **state) {
     (void)state;
     unsigned char *l = sec_alloc(0, 512);
     assert_non_null(l);
@@ -1191,8 +1199,8 @@ static int run_attacks(const char *group) {
         T(free_fake_claiming_outer_region),
 #if SEC_MANGLED
         T(forged_block), /* caught by mangling */
-        T(mangled_secret_from_null_link),
-        T(mangled_secret_from_head_link),
+        T(mangled_known_limit_secret_from_null_link),
+        T(mangled_known_limit_secret_from_head_link),
 #endif
     };
     const struct CMUnitTest skipped[] = {
