@@ -1168,6 +1168,8 @@ static int run_attacks(const char *group) {
         T(double_free_plain),
         T(double_free_after_merge),
         T(double_free_after_reuse),
+        T(free_into_any_control_block), /* issue 9, defect 2 */
+        T(free_fake_claiming_outer_region),
 #if !SEC_MANGLED
         T(forged_block), /* the known limit, true of every build */
 #endif
@@ -1194,9 +1196,6 @@ static int run_attacks(const char *group) {
         T(links_into_counters),
         T(off_by_one_sets_free),
         T(multi_heap_www),
-        /* With the hardening comes the fix of defect 2 (issue 9). */
-        T(free_into_any_control_block),
-        T(free_fake_claiming_outer_region),
 #if SEC_MANGLED
         T(forged_block), /* caught by mangling */
         T(mangled_known_limit_secret_from_null_link),
