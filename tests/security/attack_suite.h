@@ -4,8 +4,9 @@
  * into a heap over static arenas (three regions, two tags, arenas next to
  * each other between guard bytes), and on multi_heap.
  *
- * Included by test_attacks.c (the default build) and test_mangled_attacks.c
- * (CAPHEAP_MANGLE=1); docs/security.md describes the attacks and limits.
+ * Included by test_attacks.c (the default build), test_mangled_attacks.c
+ * (CAPHEAP_MANGLE=1) and test_harden2_attacks.c (CAPHEAP_HARDEN=2);
+ * docs/security.md describes the attacks and limits.
  *
  * Every attack asserts containment: no byte outside the heap written (the
  * guards around the arenas, a static victim array and the heap object are
@@ -791,6 +792,42 @@ static void size_overwrite_spanning_live(void **state) {
     assert_outside_unchanged();
 }
 
+/*
+ * A FREE block's size enlarged over its live successor c (an overflow from
+ * its live predecessor into its header), with c's last word, data the
+ * attacker controls, made the matching footer. The next allocation of the
+ * freed block's class carves its tail, which is c.
+ */
+static void size_overwrite_of_free_block(void **state) {
+    (void)state;
+    unsigned char *p[4];
+    for (int i = 0; i < 4; i++)
+        assert_non_null(p[i] = sec_alloc(0, 64));
+    unsigned char *f = p[2], *c = p[1]; /* p[3] < f < c < p[0] */
+    assert_ptr_equal(block_of(f) + block_bytes(f), block_of(c));
+    sec_free(f);
+    size_t span = block_bytes(f) + block_bytes(c);
+    write_word(block_of(f), *hdr_at(block_of(f)) + block_bytes(c));
+    mark_attacked(c);
+    write_word(block_of(f) + span - WORD_BYTES, span); /* c's last word */
+    snapshot();
+    reports_reset();
+#if CAPHEAP_HARDEN >= 2
+    /* The successor's PREV_FREE is clear: not a free block. */
+    assert_null(sec_alloc(0, 64));
+    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, NULL);
+    assert_nothing_written();
+    aftermath();
+#else
+    /* KNOWN LIMIT of level 1 (docs/security.md): header, size and footer
+     * agree, so the block is carved, and its tail is the live c. */
+    unsigned char *q = capheap_heap_alloc(h, 0, 64);
+    assert_ptr_equal(q, c);
+    assert_int_equal(nreports, 0);
+    assert_outside_unchanged();
+#endif
+}
+
 /* ======================================================================== *
  * 4. A fake block in user data freed directly.
  * ======================================================================== */
@@ -1168,6 +1205,7 @@ static int run_attacks(const char *group) {
         T(double_free_plain),
         T(double_free_after_merge),
         T(double_free_after_reuse),
+        T(size_overwrite_of_free_block),
         T(free_into_any_control_block), /* issue 9, defect 2 */
         T(free_fake_claiming_outer_region),
 #if !SEC_MANGLED
