@@ -427,6 +427,20 @@ static void www_realloc_grow(void **state) {
     aftermath();
 }
 
+/* A realloc that must move takes its new block from f's class. */
+static void www_realloc_move(void **state) {
+    (void)state;
+    unsigned char *x = sec_alloc(0, 24); /* at the top: nothing free after */
+    assert_non_null(x);
+    unsigned char *lo, *hi;
+    unsigned char *f = www_setup(64, &lo, &hi);
+    assert_false(*hdr_at(block_of(x) + block_bytes(x)) & F_FREE);
+    assert_null(capheap_heap_realloc(h, x, 64));
+    expect_report(CAPHEAP_ERR_CORRUPT, "realloc", f, NULL);
+    assert_nothing_written();
+    aftermath();
+}
+
 static void www_aligned_alloc(void **state) {
     (void)state;
     unsigned char *lo, *hi;
@@ -1218,6 +1232,7 @@ static int run_attacks(const char *group) {
         T(www_free_lower_neighbour),
         T(www_free_upper_neighbour),
         T(www_realloc_grow),
+        T(www_realloc_move),
         T(www_aligned_alloc),
         T(poison_outside_heap),
         T(poison_unmapped),
