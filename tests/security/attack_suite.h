@@ -760,6 +760,50 @@ static void off_by_one_word(void **state) {
     aftermath();
 }
 
+/*
+ * House of Einherjar: a one-byte overflow from a into b's header sets
+ * PREV_FREE, and a's own data holds a complete fake free block X that ends
+ * where b starts (header, footer in a's last word) whose links point at X
+ * itself (next = X, pprev = &X->next), so both back-link checks hold. It
+ * needs no freed block, only a's address. free(b) merges backwards into X:
+ * a free block over the live a.
+ */
+static void off_by_one_prev_free_self_linked_fake(void **state) {
+    (void)state;
+    unsigned char *a, *b, *c;
+    triple(0, 128, &a, &b, &c);
+    mark_attacked(a);
+    unsigned char *x = (unsigned char *)block_of(a) + 2 * ALIGN; /* header */
+    size_t ps = (size_t)((unsigned char *)block_of(b) - x);
+    word_t rbits = *hdr_at(block_of(a)) & REGION_MASK;
+    if (SEC_MANGLED && !SEC_HARDENED)
+        skip(); /* mangled links are only checked when hardened */
+    write_word(x, rbits | ps | F_FREE);
+    write_word(x + offsetof(node_t, next), (uintptr_t)x);
+    write_word(x + offsetof(node_t, pprev),
+               (uintptr_t)(x + offsetof(node_t, next)));
+    write_word((unsigned char *)block_of(b) - WORD_BYTES, ps);
+    *flag_byte(b) |= (unsigned char)F_PREV_FREE; /* a's overflow */
+    snapshot();
+    reports_reset();
+    capheap_heap_free(h, b);
+#if SEC_MANGLED
+    /* X's links were written without the secret. */
+    expect_report(CAPHEAP_ERR_CORRUPT, "free", payload_of((char *)x), NULL);
+    assert_nothing_written();
+#else
+    /* KNOWN LIMIT without mangling, at both hardening levels
+     * (docs/security.md): accepted, and the merged block is handed out
+     * over the live a. */
+    assert_int_equal(nreports, 0);
+    size_t merged = ps + block_bytes(c); /* b's size: the same as c's */
+    unsigned char *q = capheap_heap_alloc(h, 0, merged - HDR_BYTES);
+    assert_ptr_equal(q, payload_of((char *)x));
+    assert_true(q < a + 128); /* inside the live a */
+    assert_outside_unchanged();
+#endif
+}
+
 /* ======================================================================== *
  * 3. Size-field overwrite of a live neighbour: b's size enlarged so that it
  *    spans the live c.
@@ -1210,6 +1254,7 @@ static int run_attacks(const char *group) {
     /* Header attacks: caught by the pointer checks of every build. */
     const struct CMUnitTest header[] = {
         T(off_by_one_null_byte),
+        T(off_by_one_prev_free_self_linked_fake),
         T(off_by_one_word),
         T(size_overwrite_into_data),
         T(size_overwrite_spanning_live),
