@@ -119,13 +119,44 @@ typedef struct {
     uint8_t tags[CAPHEAP_CAPS_MAX_TYPES]; /**< candidates, in order */
 } capheap_caps_choice_t;
 
-/** A memory type as the capability heap uses it. */
+/* Members that threads read without the heap's lock are C11 atomics. C++
+ * sees the same layout with plain types and must not touch them. */
+#ifdef __cplusplus
+#define CAPHEAP_SHARED(type) type
+#else
+#define CAPHEAP_SHARED(type) _Atomic type
+#endif
+
+/** Words of a cache slot that hold its candidate tags (bytes, packed). */
+#define CAPHEAP_CAPS_TAG_WORDS ((CAPHEAP_CAPS_MAX_TYPES + 3) / 4)
+
+/**
+ * A slot of the selection cache: a capheap_caps_choice_t published with a
+ * sequence counter. Written only under the heap's lock; read without it
+ * by copying the words and checking that @p seq was even and unchanged
+ * (a torn copy is thrown away), so the allocation fast path takes no lock
+ * and needs no atomic read-modify-write (Cortex-M0+ has none).
+ */
+typedef struct {
+    CAPHEAP_SHARED(uint32_t) seq;     /**< odd while a writer is at work */
+    CAPHEAP_SHARED(uint32_t) request; /**< as in capheap_caps_choice_t */
+    CAPHEAP_SHARED(uint32_t) caps;    /**< as in capheap_caps_choice_t */
+    CAPHEAP_SHARED(uint32_t) meta;    /**< count | flags << 8 | align << 16 */
+    CAPHEAP_SHARED(uint32_t) tags[CAPHEAP_CAPS_TAG_WORDS]; /**< packed */
+} capheap_caps_slot_t;
+
+/** A memory type as the capability heap uses it. Name and caps never change
+ * once the type is counted in capheap_caps_t::type_count. */
 typedef struct {
     const char *name;
     uint32_t caps[CAPHEAP_PRIOS];
-    uint32_t all;   /**< OR of caps[] */
-    size_t reserve; /**< bytes kept for requests only this type serves */
-    uint8_t alias;  /**< regions are D/IRAM seen on both buses */
+    uint32_t all; /**< OR of caps[] */
+    CAPHEAP_SHARED(size_t)
+    reserve; /**< bytes kept for requests only this
+                  type serves */
+    CAPHEAP_SHARED(uint8_t)
+    alias; /**< regions are D/IRAM seen on both
+                buses */
 } capheap_caps_type_t;
 
 /** A region that start-up stacks still use, added later. */
@@ -175,13 +206,13 @@ typedef struct {
 #if CAPHEAP_HOOKS
     capheap_caps_observer_t observer; /**< capheap_caps_set_observer() */
 #endif
-    uint8_t type_count;
+    CAPHEAP_SHARED(uint8_t) type_count; /**< published after its type */
     uint8_t pending_count;
     bool started;    /**< enable_nonos_stack_heaps() has run */
     bool monitoring; /**< a minimum-free monitoring window is open */
     capheap_caps_type_t types[CAPHEAP_CAPS_MAX_TYPES];
     capheap_caps_pending_t pending[CAPHEAP_CAPS_MAX_PENDING];
-    capheap_caps_choice_t cache[CAPHEAP_CAPS_CACHE];
+    capheap_caps_slot_t cache[CAPHEAP_CAPS_CACHE];
     size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /**< minima before the window */
     void *heap_storage[CAPHEAP_HEAP_STORAGE_SIZE(CAPHEAP_CAPS_MAX_REGIONS,
                                                  CAPHEAP_CAPS_MAX_TYPES) /

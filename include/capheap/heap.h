@@ -323,6 +323,16 @@ void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
 void capheap_heap_set_lock(capheap_heap_t *heap, void *lock);
 
 /**
+ * Take / release the heap's lock (nothing when it has none), for a layer
+ * built on the heap that keeps shared state of its own (the capability
+ * layer's selection cache). No heap function may be called while it is
+ * held: the port's locks are not recursive. Not from an interrupt handler
+ * unless the port's lock is an interrupt-masking one.
+ */
+void capheap_heap_lock(capheap_heap_t *heap);
+void capheap_heap_unlock(capheap_heap_t *heap);
+
+/**
  * Which invariant capheap_heap_check() found broken (block.h states them).
  * A code rather than a sentence keeps the words out of firmware that never
  * prints them; capheap_fault_str() has the words.

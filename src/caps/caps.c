@@ -6,19 +6,100 @@
  * (cached per mask), and each type is tried in turn. Dual-mapped D/IRAM
  * serves EXEC requests through the instruction-bus alias (alias.c).
  */
+#include <stdatomic.h>
+
 #include "core/cstring.h"
 
 #include "alias.h"
 #include "capheap/caps.h"
 #include "layout.h"
 
-/* ---- set-up ------------------------------------------------------------ */
+/* Shared members (caps.h's CAPHEAP_SHARED): what they order is said where
+ * they are used; plain loads and stores on every target. */
+#define LOAD(p)     atomic_load_explicit((p), memory_order_relaxed)
+#define STORE(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+
+/* Types counted here are complete (add_region publishes the count last). */
+static inline unsigned type_count(const capheap_caps_t *ch) {
+    return atomic_load_explicit(&ch->type_count, memory_order_acquire);
+}
+
+/* ---- the selection cache ----------------------------------------------- */
+
+/* A seqlock per slot. Writers (fill-and-publish, invalidate) hold the heap's
+ * lock, so the counter needs no read-modify-write; readers copy the slot
+ * and keep the copy only if the counter was even and did not move. */
+static inline capheap_caps_slot_t *slot_of(capheap_caps_t *ch,
+                                           uint32_t request) {
+    return &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
+}
+
+static inline uint32_t write_begin(capheap_caps_slot_t *s) {
+    uint32_t seq = LOAD(&s->seq);
+    STORE(&s->seq, seq + 1);
+    atomic_thread_fence(memory_order_release);
+    return seq + 2;
+}
+
+static inline void write_end(capheap_caps_slot_t *s, uint32_t seq) {
+    atomic_store_explicit(&s->seq, seq, memory_order_release);
+}
+
+/* Lock held. */
+static void publish(capheap_caps_slot_t *s, const capheap_caps_choice_t *c) {
+    uint32_t w[CAPHEAP_CAPS_TAG_WORDS] = {0};
+    memcpy(w, c->tags, sizeof c->tags);
+    uint32_t seq = write_begin(s);
+    STORE(&s->request, c->request);
+    STORE(&s->caps, c->caps);
+    STORE(&s->meta, (uint32_t)c->count | (uint32_t)c->flags << 8 |
+                        (uint32_t)c->align << 16);
+    for (unsigned i = 0; i < CAPHEAP_CAPS_TAG_WORDS; i++)
+        STORE(&s->tags[i], w[i]);
+    write_end(s, seq);
+}
+
+/* The choice cached for @p request, copied to @p c; false on a miss or when
+ * a writer interfered. */
+static inline bool snapshot(const capheap_caps_slot_t *s, uint32_t request,
+                            capheap_caps_choice_t *c) {
+    uint32_t w[CAPHEAP_CAPS_TAG_WORDS];
+    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    uint32_t req = LOAD(&s->request), meta = LOAD(&s->meta);
+    c->caps = LOAD(&s->caps);
+    for (unsigned i = 0; i < CAPHEAP_CAPS_TAG_WORDS; i++)
+        w[i] = LOAD(&s->tags[i]);
+    atomic_thread_fence(memory_order_acquire);
+    if (req != request || (seq & 1) || LOAD(&s->seq) != seq)
+        return false;
+    c->request = req;
+    c->count = (uint8_t)meta;
+    c->flags = (uint8_t)(meta >> 8);
+    c->align = (uint16_t)(meta >> 16);
+    memcpy(c->tags, w, sizeof c->tags);
+    return true;
+}
 
 /* Types, regions or reserves changed: forget every worked-out request. An
- * all-zero slot is the true answer for mask 0 (nothing qualifies). */
+ * all-zero slot is the true answer for mask 0 (nothing qualifies). Takes the
+ * lock, so that no choice worked out before the change is published after
+ * it (fill runs under the lock too). */
 static void invalidate(capheap_caps_t *ch) {
-    memset(ch->cache, 0, sizeof ch->cache);
+    capheap_heap_lock(ch->heap);
+    for (unsigned i = 0; i < CAPHEAP_CAPS_CACHE; i++) {
+        capheap_caps_slot_t *s = &ch->cache[i];
+        uint32_t seq = write_begin(s);
+        STORE(&s->request, 0);
+        STORE(&s->caps, 0);
+        STORE(&s->meta, 0);
+        for (unsigned k = 0; k < CAPHEAP_CAPS_TAG_WORDS; k++)
+            STORE(&s->tags[k], 0);
+        write_end(s, seq);
+    }
+    capheap_heap_unlock(ch->heap);
 }
+
+/* ---- set-up ------------------------------------------------------------ */
 
 static capheap_err_t add_piece(capheap_caps_t *ch, const capheap_avail_t *a) {
     capheap_err_t err = capheap_heap_add_region(
@@ -35,8 +116,8 @@ static void set_type(capheap_caps_type_t *t, const char *name,
         t->caps[p] = caps[p];
         t->all |= caps[p];
     }
-    t->reserve = 0;
-    t->alias = 0;
+    STORE(&t->reserve, 0);
+    STORE(&t->alias, 0);
 }
 
 capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
@@ -66,9 +147,9 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
     ch->iram_lo = lo <= hi ? lo : 0;
     ch->iram_span = lo <= hi ? hi - lo : 0;
     ch->max_alloc = chip->max_alloc;
-    ch->type_count = chip->type_count;
     for (unsigned i = 0; i < chip->type_count; i++)
         set_type(&ch->types[i], chip->types[i].name, chip->types[i].caps);
+    STORE(&ch->type_count, chip->type_count);
 
     capheap_avail_t av[CAPHEAP_CAPS_MAX_REGIONS];
     size_t n = 0;
@@ -87,7 +168,7 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
     }
     for (size_t i = 0; i < n && !err; i++) {
         if (capheap_alias_of_dram(chip, av[i].start))
-            ch->types[av[i].type].alias = 1;
+            STORE(&ch->types[av[i].type].alias, 1);
         if (!av[i].startup_stack) {
             err = add_piece(ch, &av[i]);
         } else if (ch->pending_count <
@@ -130,7 +211,7 @@ static capheap_err_t check_heap_overlap(capheap_caps_t *ch, uintptr_t start,
 
 static int find_type(const capheap_caps_t *ch,
                      const uint32_t caps[CAPHEAP_PRIOS]) {
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0, n = type_count(ch); t < n; t++) {
         if (ch->types[t].caps[0] == caps[0] &&
             ch->types[t].caps[1] == caps[1] && ch->types[t].caps[2] == caps[2])
             return (int)t;
@@ -150,9 +231,9 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
     int t = find_type(ch, caps);
     bool fresh = t < 0;
     if (fresh) {
-        if (ch->type_count == CAPHEAP_CAPS_MAX_TYPES)
+        if (LOAD(&ch->type_count) == CAPHEAP_CAPS_MAX_TYPES)
             return CAPHEAP_ERR_NO_SLOT;
-        t = ch->type_count;
+        t = LOAD(&ch->type_count);
         set_type(&ch->types[t], "added", caps);
     }
     capheap_stats_t before;
@@ -161,10 +242,13 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
                                   (unsigned)t);
     if (err)
         return err;
+    /* Counted only now that the type is complete: readers load the count
+     * with acquire and then read the type without a lock. */
     if (fresh)
-        ch->type_count++;
+        atomic_store_explicit(&ch->type_count, (uint8_t)(t + 1),
+                              memory_order_release);
     if (capheap_alias_of_dram(ch->chip, start))
-        ch->types[t].alias = 1;
+        STORE(&ch->types[t].alias, 1);
     /* After start-up a new heap must not raise the minimum-free figures. */
     if (ch->started)
         capheap_heap_restore_min_free(ch->heap, (unsigned)t,
@@ -197,9 +281,9 @@ static bool same_name(const char *a, const char *b) {
 
 capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
                                        const char *type_name, size_t bytes) {
-    for (unsigned t = 0; ch && type_name && t < ch->type_count; t++) {
+    for (unsigned t = 0, n = ch ? type_count(ch) : 0; type_name && t < n; t++) {
         if (same_name(ch->types[t].name, type_name)) {
-            ch->types[t].reserve = bytes;
+            STORE(&ch->types[t].reserve, bytes);
             invalidate(ch);
             return CAPHEAP_OK;
         }
@@ -246,7 +330,7 @@ enum {
 };
 
 bool capheap_caps_satisfiable(const capheap_caps_t *ch, uint32_t caps) {
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0, n = type_count(ch); t < n; t++) {
         if ((ch->types[t].all & caps) == caps)
             return true;
     }
@@ -282,21 +366,23 @@ static size_t adjust(const capheap_chip_t *chip, uint32_t *caps) {
 /* Work out a request once: its adjusted mask, and the types that qualify in
  * ESP-IDF's order (priority level first, then type order; each type once,
  * since a later level adds nothing). */
-static const capheap_caps_choice_t *
-fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
+static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
+                 uint32_t request) {
     uint32_t caps = request, seen = 0;
     size_t hw = adjust(ch->chip, &caps);
     bool plain = false, reserved = false;
+    unsigned n = type_count(ch);
+    memset(c->tags, 0, sizeof c->tags);
     c->count = 0;
     for (int p = 0; hw && p < CAPHEAP_PRIOS; p++) {
-        for (unsigned t = 0; t < ch->type_count; t++) {
+        for (unsigned t = 0; t < n; t++) {
             const capheap_caps_type_t *ty = &ch->types[t];
             if ((ty->caps[p] & caps) && (ty->all & caps) == caps &&
                 !(seen & (1u << t))) {
                 seen |= 1u << t;
                 c->tags[c->count++] = (uint8_t)t;
-                plain |= ty->reserve == 0;
-                reserved |= ty->reserve != 0;
+                plain |= LOAD(&ty->reserve) == 0;
+                reserved |= LOAD(&ty->reserve) != 0;
             }
         }
     }
@@ -311,22 +397,27 @@ fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
     c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
                          (plain && reserved ? NEEDS_RESERVE : 0) |
                          (c->align > ROUNDED_BY_CORE ? NEEDS_ALIGN : 0));
-    return c;
 }
 
-static inline const capheap_caps_choice_t *choose(capheap_caps_t *ch,
-                                                  uint32_t request) {
-    capheap_caps_choice_t *c =
-        &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->request == request)
-        return c;
-    return fill(ch, c, request);
+/* The choice for @p request, in @p c: from the cache, else worked out and
+ * published under the lock (see invalidate()). A caller's copy stays valid
+ * whatever other threads do: types are never removed, and a choice made
+ * before add_region or set_reserve is one the call could have got before. */
+static void choose(capheap_caps_t *ch, uint32_t request,
+                   capheap_caps_choice_t *c) {
+    capheap_caps_slot_t *s = slot_of(ch, request);
+    if (snapshot(s, request, c))
+        return;
+    capheap_heap_lock(ch->heap);
+    fill(ch, c, request);
+    publish(s, c);
+    capheap_heap_unlock(ch->heap);
 }
 
 /* Whether type @p t may give @p size bytes: its reserve is kept from
  * requests that a type without a reserve could also serve. */
 static bool reserve_allows(capheap_caps_t *ch, unsigned t, size_t size) {
-    size_t keep = ch->types[t].reserve;
+    size_t keep = LOAD(&ch->types[t].reserve);
     if (!keep)
         return true;
     size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
@@ -350,7 +441,7 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
         void *p;
         if ((c->flags & NEEDS_RESERVE) && !reserve_allows(ch, t, size))
             continue;
-        if ((c->flags & NEEDS_EXEC) && ch->types[t].alias)
+        if ((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))
             p = capheap_alias_alloc_exec(ch, t, alignment, size);
         else if (alignment > CAPHEAP_ALIGNMENT)
             p = capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
@@ -365,9 +456,11 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
 /* Everything capheap_caps_alloc() does not do inline. */
 CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
                                          uint32_t caps) {
+    capheap_caps_choice_t c;
     if (size - 1 >= ch->max_alloc) /* 0 wraps */
         return NULL;
-    return alloc_full(ch, choose(ch, caps), 1, size);
+    choose(ch, caps, &c);
+    return alloc_full(ch, &c, 1, size);
 }
 
 /* Hot path: a cached plain request is one core call, made as a tail call.
@@ -378,11 +471,19 @@ static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
 void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps)
 #endif
 {
-    const capheap_caps_choice_t *c =
-        &ch->cache[(caps * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->request != caps || c->flags || size - 1 >= ch->max_alloc)
+    /* snapshot() cut down to what a plain request needs. */
+    const capheap_caps_slot_t *s = slot_of(ch, caps);
+    uint32_t w[CAPHEAP_CAPS_TAG_WORDS];
+    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    uint32_t req = LOAD(&s->request), meta = LOAD(&s->meta);
+    for (unsigned i = 0; i < CAPHEAP_CAPS_TAG_WORDS; i++)
+        w[i] = LOAD(&s->tags[i]);
+    atomic_thread_fence(memory_order_acquire);
+    if (req != caps || (meta & 0xff00) || size - 1 >= ch->max_alloc ||
+        (seq & 1) || LOAD(&s->seq) != seq)
         return alloc_slow(ch, size, caps);
-    return capheap_heap_alloc_from(ch->heap, c->tags, c->count, size);
+    return capheap_heap_alloc_from(ch->heap, (const uint8_t *)w, (uint8_t)meta,
+                                   size);
 }
 
 #if CAPHEAP_HOOKS
@@ -393,10 +494,12 @@ void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
                                  size_t size, uint32_t caps)
 #endif
 {
+    capheap_caps_choice_t c;
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
         size - 1 >= ch->max_alloc)
         return NULL;
-    return alloc_full(ch, choose(ch, caps), alignment, size);
+    choose(ch, caps, &c);
+    return alloc_full(ch, &c, alignment, size);
 }
 
 #if CAPHEAP_HOOKS
@@ -508,14 +611,16 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
     }
     bool alias = maybe_alias(ch, ptr);
     int t = capheap_caps_block_type(ch, ptr);
-    const capheap_caps_choice_t *c = choose(ch, caps);
+    capheap_caps_choice_t choice;
+    const capheap_caps_choice_t *c = &choice;
+    choose(ch, caps, &choice);
     if (t < 0 || c->count == 0 || size > ch->max_alloc)
         return NULL;
     /* In place when the block's own type has every capability asked for
      * and the request needs nothing special. */
     if (!alias && !(c->flags & NEEDS_ALIGN) &&
         (ch->types[t].all & c->caps) == c->caps &&
-        !((c->flags & NEEDS_EXEC) && ch->types[t].alias)) {
+        !((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))) {
         void *p = capheap_heap_realloc(ch->heap, ptr, size);
         if (p) {
             OBSERVE_REALLOC(ch, ptr, p, size, caps, caller);
@@ -560,16 +665,17 @@ static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
     } else {
         n = capheap_heap_largest_free(ch->heap, t);
     }
-    if ((c->flags & NEEDS_EXEC) && ch->types[t].alias)
+    if ((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))
         n = n > 4 ? (n - 4) & ~(size_t)3 : 0;
     return n;
 }
 
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out) {
-    const capheap_caps_choice_t *c = choose(ch, caps);
+    capheap_caps_choice_t c;
+    choose(ch, caps, &c);
     memset(out, 0, sizeof *out);
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0, n = type_count(ch); t < n; t++) {
         capheap_stats_t s;
         if ((ch->types[t].all & caps) != caps)
             continue;
@@ -582,8 +688,8 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
         out->free_blocks += s.free_blocks;
         out->total_blocks += s.total_blocks;
         /* What the request would cost there (mask 0: every heap, plain). */
-        size_t n = largest_for(ch, c, t);
-        if (n > out->largest_free_block)
-            out->largest_free_block = n;
+        size_t big = largest_for(ch, &c, t);
+        if (big > out->largest_free_block)
+            out->largest_free_block = big;
     }
 }
