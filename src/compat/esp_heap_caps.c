@@ -5,6 +5,7 @@
  * calloc's zeroing, monitoring windows and the printed reports.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,23 @@
 #include "esp_heap_caps_private.h"
 #include "multi_heap_info.h"
 
-static esp_alloc_failed_hook_t failed_hook;
+/* Registered on one thread while others may fail an allocation: an atomic
+ * pointer, so a failing thread calls the old callback or the new one. */
+static _Atomic esp_alloc_failed_hook_t failed_hook;
 
 esp_err_t
 heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback) {
     if (!callback)
         return ESP_ERR_INVALID_ARG;
-    failed_hook = callback;
+    atomic_store_explicit(&failed_hook, callback, memory_order_release);
     return ESP_OK;
 }
 
 void capheap_esp_alloc_failed(size_t size, uint32_t caps, const char *fn) {
-    if (failed_hook)
-        failed_hook(size, caps, fn);
+    esp_alloc_failed_hook_t hook =
+        atomic_load_explicit(&failed_hook, memory_order_acquire);
+    if (hook)
+        hook(size, caps, fn);
 #ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
     fprintf(stderr, "Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
             (unsigned)caps);
