@@ -6,7 +6,7 @@ CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
-.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps clean help
 
 all: $(BUILD)/Makefile
@@ -49,6 +49,18 @@ install: deps
 ## asan: the suite under AddressSanitizer and UBSan
 asan:
 	$(MAKE) test BUILD=build-asan CONFIG="-DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_BENCH=OFF"
+
+## tsan: the suite built with clang under ThreadSanitizer; any report fails its test
+# halt_on_error: the first report ends the program with TSan's exit code, so
+# ctest counts it as a failure (a report alone would not change the result).
+tsan:
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $${TSAN_OPTIONS:-}" \
+	  $(MAKE) test BUILD=build-tsan CONFIG="-DCMAKE_C_COMPILER=clang \
+	  -DCAPHEAP_SANITIZE=thread -DCAPHEAP_BUILD_BENCH=OFF"
+
+## caps-race: issue #9's reproduction at full length (10^7 allocations by racing masks)
+caps-race: all
+	CAPHEAP_TEST_SCALE=20 $(BUILD)/tests/caps_test_caps_threads
 
 ## valgrind: the suite under Valgrind memcheck (each test runs inside it)
 valgrind:

@@ -9,7 +9,7 @@ set_name=${1:-base}
 pkgs=(gcc make cmake pkg-config libcmocka-dev)
 need_i386=0
 if [ "$set_name" = ci ]; then
-  pkgs+=(clang valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
+  pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
     gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf
     qemu-system-arm)
   need_i386=1
