@@ -127,22 +127,20 @@ typedef struct {
 #define CAPHEAP_SHARED(type) _Atomic type
 #endif
 
-/** Words of a cache slot that hold its candidate tags (bytes, packed). */
-#define CAPHEAP_CAPS_TAG_WORDS ((CAPHEAP_CAPS_MAX_TYPES + 3) / 4)
-
 /**
- * A slot of the selection cache: a capheap_caps_choice_t published with a
- * sequence counter. Written only under the heap's lock; read without it
- * by copying the words and checking that @p seq was even and unchanged
- * (a torn copy is thrown away), so the allocation fast path takes no lock
- * and needs no atomic read-modify-write (Cortex-M0+ has none).
+ * A slot of the selection cache. @p choice is written and read only under
+ * the heap's lock (the core reads the candidate tags under it too); the
+ * allocation fast path takes no lock of its own: it reads @p request and
+ * @p meta, lets the core allocate from @p choice's tags, and keeps the
+ * block only if @p seq did not move meanwhile (else it frees it and takes
+ * the locked path). Writers make @p seq odd while at work; they hold the
+ * lock, so no atomic read-modify-write is needed (Cortex-M0+ has none).
  */
 typedef struct {
     CAPHEAP_SHARED(uint32_t) seq;     /**< odd while a writer is at work */
-    CAPHEAP_SHARED(uint32_t) request; /**< as in capheap_caps_choice_t */
-    CAPHEAP_SHARED(uint32_t) caps;    /**< as in capheap_caps_choice_t */
-    CAPHEAP_SHARED(uint32_t) meta;    /**< count | flags << 8 | align << 16 */
-    CAPHEAP_SHARED(uint32_t) tags[CAPHEAP_CAPS_TAG_WORDS]; /**< packed */
+    CAPHEAP_SHARED(uint32_t) request; /**< choice.request */
+    CAPHEAP_SHARED(uint32_t) meta;    /**< choice.count | choice.flags << 8 */
+    capheap_caps_choice_t choice;     /**< under the heap's lock */
 } capheap_caps_slot_t;
 
 /** A memory type as the capability heap uses it. Name and caps never change

@@ -329,8 +329,17 @@ void capheap_heap_set_lock(capheap_heap_t *heap, void *lock);
  * held: the port's locks are not recursive. Not from an interrupt handler
  * unless the port's lock is an interrupt-masking one.
  */
+#ifdef CAPHEAP_PORT_NONE
+static inline void capheap_heap_lock(capheap_heap_t *heap) {
+    (void)heap;
+}
+static inline void capheap_heap_unlock(capheap_heap_t *heap) {
+    (void)heap;
+}
+#else
 void capheap_heap_lock(capheap_heap_t *heap);
 void capheap_heap_unlock(capheap_heap_t *heap);
+#endif
 
 /**
  * Which invariant capheap_heap_check() found broken (block.h states them).

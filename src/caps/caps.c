@@ -18,66 +18,37 @@
  * they are used; plain loads and stores on every target. */
 #define LOAD(p)     atomic_load_explicit((p), memory_order_relaxed)
 #define STORE(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+#ifdef CAPHEAP_PORT_NONE /* one thread: there is no order to keep */
+#define ACQUIRE memory_order_relaxed
+#define RELEASE memory_order_relaxed
+#else
+#define ACQUIRE memory_order_acquire
+#define RELEASE memory_order_release
+#endif
 
 /* Types counted here are complete (add_region publishes the count last). */
 static inline unsigned type_count(const capheap_caps_t *ch) {
-    return atomic_load_explicit(&ch->type_count, memory_order_acquire);
+    return atomic_load_explicit(&ch->type_count, ACQUIRE);
 }
 
 /* ---- the selection cache ----------------------------------------------- */
 
-/* A seqlock per slot. Writers (fill-and-publish, invalidate) hold the heap's
- * lock, so the counter needs no read-modify-write; readers copy the slot
- * and keep the copy only if the counter was even and did not move. */
 static inline capheap_caps_slot_t *slot_of(capheap_caps_t *ch,
                                            uint32_t request) {
     return &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
 }
 
-static inline uint32_t write_begin(capheap_caps_slot_t *s) {
+/* Lock held. The counter is odd while the slot changes, and moves by two,
+ * so a fast path that saw it before and after knows whether it changed. */
+CAPHEAP_NOINLINE static void publish(capheap_caps_slot_t *s,
+                                     const capheap_caps_choice_t *c) {
     uint32_t seq = LOAD(&s->seq);
     STORE(&s->seq, seq + 1);
-    atomic_thread_fence(memory_order_release);
-    return seq + 2;
-}
-
-static inline void write_end(capheap_caps_slot_t *s, uint32_t seq) {
-    atomic_store_explicit(&s->seq, seq, memory_order_release);
-}
-
-/* Lock held. */
-static void publish(capheap_caps_slot_t *s, const capheap_caps_choice_t *c) {
-    uint32_t w[CAPHEAP_CAPS_TAG_WORDS] = {0};
-    memcpy(w, c->tags, sizeof c->tags);
-    uint32_t seq = write_begin(s);
+    atomic_thread_fence(RELEASE);
     STORE(&s->request, c->request);
-    STORE(&s->caps, c->caps);
-    STORE(&s->meta, (uint32_t)c->count | (uint32_t)c->flags << 8 |
-                        (uint32_t)c->align << 16);
-    for (unsigned i = 0; i < CAPHEAP_CAPS_TAG_WORDS; i++)
-        STORE(&s->tags[i], w[i]);
-    write_end(s, seq);
-}
-
-/* The choice cached for @p request, copied to @p c; false on a miss or when
- * a writer interfered. */
-static inline bool snapshot(const capheap_caps_slot_t *s, uint32_t request,
-                            capheap_caps_choice_t *c) {
-    uint32_t w[CAPHEAP_CAPS_TAG_WORDS];
-    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
-    uint32_t req = LOAD(&s->request), meta = LOAD(&s->meta);
-    c->caps = LOAD(&s->caps);
-    for (unsigned i = 0; i < CAPHEAP_CAPS_TAG_WORDS; i++)
-        w[i] = LOAD(&s->tags[i]);
-    atomic_thread_fence(memory_order_acquire);
-    if (req != request || (seq & 1) || LOAD(&s->seq) != seq)
-        return false;
-    c->request = req;
-    c->count = (uint8_t)meta;
-    c->flags = (uint8_t)(meta >> 8);
-    c->align = (uint16_t)(meta >> 16);
-    memcpy(c->tags, w, sizeof c->tags);
-    return true;
+    STORE(&s->meta, (uint32_t)c->count | (uint32_t)c->flags << 8);
+    s->choice = *c;
+    atomic_store_explicit(&s->seq, seq + 2, RELEASE);
 }
 
 /* Types, regions or reserves changed: forget every worked-out request. An
@@ -85,17 +56,10 @@ static inline bool snapshot(const capheap_caps_slot_t *s, uint32_t request,
  * lock, so that no choice worked out before the change is published after
  * it (fill runs under the lock too). */
 static void invalidate(capheap_caps_t *ch) {
+    static const capheap_caps_choice_t none; /* the answer for mask 0 */
     capheap_heap_lock(ch->heap);
-    for (unsigned i = 0; i < CAPHEAP_CAPS_CACHE; i++) {
-        capheap_caps_slot_t *s = &ch->cache[i];
-        uint32_t seq = write_begin(s);
-        STORE(&s->request, 0);
-        STORE(&s->caps, 0);
-        STORE(&s->meta, 0);
-        for (unsigned k = 0; k < CAPHEAP_CAPS_TAG_WORDS; k++)
-            STORE(&s->tags[k], 0);
-        write_end(s, seq);
-    }
+    for (unsigned i = 0; i < CAPHEAP_CAPS_CACHE; i++)
+        publish(&ch->cache[i], &none);
     capheap_heap_unlock(ch->heap);
 }
 
@@ -245,8 +209,7 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
     /* Counted only now that the type is complete: readers load the count
      * with acquire and then read the type without a lock. */
     if (fresh)
-        atomic_store_explicit(&ch->type_count, (uint8_t)(t + 1),
-                              memory_order_release);
+        atomic_store_explicit(&ch->type_count, (uint8_t)(t + 1), RELEASE);
     if (capheap_alias_of_dram(ch->chip, start))
         STORE(&ch->types[t].alias, 1);
     /* After start-up a new heap must not raise the minimum-free figures. */
@@ -372,7 +335,6 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
     size_t hw = adjust(ch->chip, &caps);
     bool plain = false, reserved = false;
     unsigned n = type_count(ch);
-    memset(c->tags, 0, sizeof c->tags);
     c->count = 0;
     for (int p = 0; hw && p < CAPHEAP_PRIOS; p++) {
         for (unsigned t = 0; t < n; t++) {
@@ -400,17 +362,21 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
 }
 
 /* The choice for @p request, in @p c: from the cache, else worked out and
- * published under the lock (see invalidate()). A caller's copy stays valid
- * whatever other threads do: types are never removed, and a choice made
- * before add_region or set_reserve is one the call could have got before. */
+ * published, all under the lock (so that no choice made before a change of
+ * types or reserves is published after invalidate()). The caller's copy
+ * stays right whatever other threads do: types are never removed, and a
+ * choice made before add_region or set_reserve is one the call could have
+ * got before them. */
 static void choose(capheap_caps_t *ch, uint32_t request,
                    capheap_caps_choice_t *c) {
     capheap_caps_slot_t *s = slot_of(ch, request);
-    if (snapshot(s, request, c))
-        return;
     capheap_heap_lock(ch->heap);
-    fill(ch, c, request);
-    publish(s, c);
+    if (s->choice.request == request) {
+        *c = s->choice;
+    } else {
+        fill(ch, c, request);
+        publish(s, c);
+    }
     capheap_heap_unlock(ch->heap);
 }
 
@@ -463,7 +429,18 @@ CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
     return alloc_full(ch, &c, 1, size);
 }
 
-/* Hot path: a cached plain request is one core call, made as a tail call.
+#ifndef CAPHEAP_PORT_NONE
+/* The slot changed while the fast path allocated: its block may be of
+ * another request's types. Done again on the locked path. */
+CAPHEAP_NOINLINE static void *alloc_raced(capheap_caps_t *ch, void *p,
+                                          size_t size, uint32_t caps) {
+    if (p)
+        capheap_heap_free(ch->heap, p);
+    return alloc_slow(ch, size, caps);
+}
+#endif
+
+/* Hot path: a cached plain request is one core call.
  * With hooks it is the unobserved body of capheap_caps_alloc_by(). */
 #if CAPHEAP_HOOKS
 static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
@@ -471,19 +448,24 @@ static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
 void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps)
 #endif
 {
-    /* snapshot() cut down to what a plain request needs. */
-    const capheap_caps_slot_t *s = slot_of(ch, caps);
-    uint32_t w[CAPHEAP_CAPS_TAG_WORDS];
-    uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
-    uint32_t req = LOAD(&s->request), meta = LOAD(&s->meta);
-    for (unsigned i = 0; i < CAPHEAP_CAPS_TAG_WORDS; i++)
-        w[i] = LOAD(&s->tags[i]);
-    atomic_thread_fence(memory_order_acquire);
-    if (req != caps || (meta & 0xff00) || size - 1 >= ch->max_alloc ||
-        (seq & 1) || LOAD(&s->seq) != seq)
+    capheap_caps_slot_t *s = slot_of(ch, caps);
+#ifndef CAPHEAP_PORT_NONE
+    uint32_t seq = atomic_load_explicit(&s->seq, ACQUIRE);
+#endif
+    uint32_t meta = LOAD(&s->meta);
+    if (LOAD(&s->request) != caps || (meta & 0xff00) ||
+        size - 1 >= ch->max_alloc)
         return alloc_slow(ch, size, caps);
-    return capheap_heap_alloc_from(ch->heap, (const uint8_t *)w, (uint8_t)meta,
-                                   size);
+    /* The core reads the tags under the lock, where they cannot change;
+     * whether they still belong to this request shows in the counter. */
+    void *p =
+        capheap_heap_alloc_from(ch->heap, s->choice.tags, meta & 0xff, size);
+#ifndef CAPHEAP_PORT_NONE /* one thread: nothing changed the slot */
+    atomic_thread_fence(ACQUIRE);
+    if (LOAD(&s->seq) != seq)
+        return alloc_raced(ch, p, size, caps);
+#endif
+    return p;
 }
 
 #if CAPHEAP_HOOKS

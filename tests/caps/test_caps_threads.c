@@ -45,9 +45,9 @@ static uint32_t caps_at(uintptr_t a) {
 
 typedef struct {
     uint32_t caps;
-    unsigned long count;  /* allocations to make */
-    unsigned long wrong;  /* blocks in memory without caps */
-    unsigned long nulls;  /* failures with memory free */
+    unsigned long count;   /* allocations to make */
+    unsigned long wrong;   /* blocks in memory without caps */
+    unsigned long nulls;   /* failures with memory free */
     unsigned long outside; /* DMA blocks DMA cannot reach */
     uintptr_t first_wrong;
 } job_t;
@@ -98,9 +98,9 @@ static void race(uint32_t a, uint32_t b, unsigned long per) {
         if (jobs[i].wrong || jobs[i].nulls || jobs[i].outside)
             print_message("caps 0x%x: %lu of %lu blocks in the wrong memory "
                           "(first %#lx), %lu beyond DMA, %lu NULL\n",
-                          (unsigned)jobs[i].caps, jobs[i].wrong,
-                          jobs[i].count, (unsigned long)jobs[i].first_wrong,
-                          jobs[i].outside, jobs[i].nulls);
+                          (unsigned)jobs[i].caps, jobs[i].wrong, jobs[i].count,
+                          (unsigned long)jobs[i].first_wrong, jobs[i].outside,
+                          jobs[i].nulls);
         assert_int_equal(jobs[i].wrong, 0);
         assert_int_equal(jobs[i].outside, 0);
         assert_int_equal(jobs[i].nulls, 0);

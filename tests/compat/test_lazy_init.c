@@ -82,14 +82,14 @@ static void racing_first_allocations_build_once(void **state) {
             _exit(trial());
         int status = 0;
         assert_int_equal(waitpid(pid, &status, 0), pid);
-        int code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                     : 100 + WTERMSIG(status);
+        int code =
+            WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
         if (code && !bad++)
             first = code;
     }
     if (bad)
-        print_message("%d of %d trials failed (first: check %d)\n", bad,
-                      trials, first);
+        print_message("%d of %d trials failed (first: check %d)\n", bad, trials,
+                      first);
     assert_int_equal(bad, 0);
 }
 

@@ -29,9 +29,15 @@
 #define MAX_SIZE 600
 
 static const uint32_t masks[] = {
-    C(8BIT),           C(32BIT),          C(DMA),
-    C(DEFAULT),        C(INTERNAL),       C(8BIT) | C(INTERNAL),
-    C(DMA) | C(8BIT),  C(32BIT) | C(INTERNAL), C(INTERNAL) | C(DEFAULT),
+    C(8BIT),
+    C(32BIT),
+    C(DMA),
+    C(DEFAULT),
+    C(INTERNAL),
+    C(8BIT) | C(INTERNAL),
+    C(DMA) | C(8BIT),
+    C(32BIT) | C(INTERNAL),
+    C(INTERNAL) | C(DEFAULT),
 };
 
 typedef struct {
@@ -87,8 +93,8 @@ static bool words_ok(const void *p, size_t n, uint32_t seed) {
 }
 
 /* Where a block of the global heap landed, against what was asked. */
-static void check_place(worker_t *w, const void *p, size_t size,
-                        uint32_t caps, size_t align) {
+static void check_place(worker_t *w, const void *p, size_t size, uint32_t caps,
+                        size_t align) {
     uintptr_t a = (uintptr_t)p;
     uint32_t want = caps & ~(uint32_t)C(DEFAULT);
     if ((caps_at(a) & want) != want || (caps_at(a + size - 1) & want) != want)
@@ -151,7 +157,8 @@ static void one_op(worker_t *w, ts_rng_t *r) {
                                   : multi_heap_aligned_alloc(shared, size, 64);
         if (p && (uintptr_t)p < (uintptr_t)shared_mem)
             w->wrong_type++;
-        if (p && (uintptr_t)p + size > (uintptr_t)shared_mem + sizeof shared_mem)
+        if (p &&
+            (uintptr_t)p + size > (uintptr_t)shared_mem + sizeof shared_mem)
             w->wrong_type++;
     } else if (op == 7) {
         p = heap_caps_calloc(1, size, caps);
