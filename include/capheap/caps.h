@@ -32,12 +32,26 @@
  * the *_by functions); tracing and ESP-IDF's hooks hang on it. With
  * CAPHEAP_HOOKS 0 (the default) it does not exist and costs nothing.
  *
- * Thread safety: the core heap takes the lock set with
- * capheap_heap_set_lock(ch->heap, lock) around each core operation; the
- * capability layer's own state (types, the choice cache) changes only in
- * init, add_region and set_reserve, which the application calls before
- * other threads use the heap. heap_caps_init() gives the global heap the
- * port's default lock.
+ * Threads, cores and interrupts: give the heap a lock with
+ * capheap_heap_set_lock(ch->heap, lock) (heap_caps_init() gives the global
+ * heap the port's default lock). Then alloc, aligned_alloc, free, realloc,
+ * usable_size, block_type, total_size, stats, check, check_addr and
+ * satisfiable (and the *_by variants) may run concurrently with each other
+ * on any threads or cores. The choice cache they share is written only
+ * under that lock and read without it through a sequence counter
+ * (capheap_caps_slot_t); types are published by an atomic count.
+ * capheap_caps_add_region(), capheap_caps_add_region_with_caps() and
+ * capheap_caps_set_reserve() may run while other threads allocate and
+ * free: the cache is emptied under the lock, and a request that overlaps
+ * them gets the choice from before or after. They may not run concurrently
+ * with each other or with capheap_caps_init() (one configuring thread).
+ * capheap_caps_init(), capheap_caps_enable_nonos_stack_heaps() and
+ * capheap_caps_set_observer() run before other threads use the heap.
+ * The lock is required for any concurrency: without one the cache and the
+ * core are for one thread. No function here may be called from an
+ * interrupt handler (see heap.h: every port's lock blocks or spins);
+ * capheap_caps_dram_to_iram() and capheap_caps_iram_to_dram() are pure and
+ * may.
  */
 #ifndef CAPHEAP_CAPS_H
 #define CAPHEAP_CAPS_H
@@ -230,7 +244,9 @@ typedef struct {
  * fragments too small for a block dropped, neighbours of the same type
  * merged. Start-up-stack regions wait for
  * capheap_caps_enable_nonos_stack_heaps(). Touches the memory of every region
- * (block headers).
+ * (block headers). Not concurrently with any other call on @p ch; set the
+ * lock (capheap_heap_set_lock(ch->heap, ...)) after it, before threads
+ * share the heap.
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL, bad chip data, too many
  *         reservations); CAPHEAP_ERR_OVERLAP (two reservations overlap);
  *         CAPHEAP_ERR_NO_SLOT (more regions than CAPHEAP_CAPS_MAX_REGIONS).
@@ -240,7 +256,8 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
                                 const capheap_caps_reservation_t *extra,
                                 size_t extra_count);
 
-/** Add the start-up-stack regions held back by init. Idempotent. */
+/** Add the start-up-stack regions held back by init. Idempotent. Before
+ * other threads use the heap (as ESP-IDF calls it, during start-up). */
 void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch);
 
 /**
@@ -258,7 +275,8 @@ capheap_err_t capheap_caps_add_region(capheap_caps_t *ch, uintptr_t start,
  * The range may not straddle the start or end of an existing heap nor equal
  * one; it may lie inside one (a buffer made into a heap) or beside it.
  * After start-up its minimum free starts at 0 so it never raises the
- * minimum-free figures.
+ * minimum-free figures. May run while other threads allocate and free, not
+ * concurrently with another add_region, set_reserve or init of @p ch.
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL caps, start 0,
  *         end <= start); CAPHEAP_ERR_OVERLAP; CAPHEAP_ERR_NO_SLOT (no type
  *         or region slot left); CAPHEAP_ERR_TOO_SMALL.
@@ -275,6 +293,7 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
  * last @p bytes of this type alone; a request only reserved types can serve
  * (a DMA buffer) may use them. Beyond ESP-IDF, which lets plain requests eat
  * internal DMA memory while PSRAM has room. 0 turns it off (the default).
+ * May run while other threads allocate (as add_region).
  * @return CAPHEAP_OK or CAPHEAP_ERR_INVALID_ARG (unknown type).
  */
 capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,

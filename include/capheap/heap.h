@@ -28,9 +28,29 @@
  * that region (one pointer per size class that can occur there); the heap
  * object holds three words per region slot and one per tag slot.
  *
- * Locking. When a lock was set with capheap_heap_set_lock(), every function
- * that reads or writes blocks takes it through the port (port.h). Without a
- * lock the heap is not thread-safe.
+ * Threads, cores and interrupts. When a lock was set with
+ * capheap_heap_set_lock(), every function that reads or writes blocks,
+ * statistics, the owner table or the check cursor takes it through the port
+ * (port.h), so alloc, aligned_alloc, free, realloc, the size and block
+ * queries, the statistics, check, check_tag, check_addr, check_step, walk
+ * and the owner queries may run concurrently with each other on any threads
+ * or cores. Without a lock the heap is for one thread. Set-up functions are
+ * not: capheap_heap_init(), capheap_heap_set_lock() and
+ * capheap_heap_set_secret() run before other threads use the heap;
+ * capheap_heap_add_region() may run while others allocate (it takes the lock)
+ * but not concurrently with another add_region or
+ * reset_min_free/restore_min_free pair on the same tag;
+ * region_count/region_info read the region table without the lock (call them
+ * when no add_region can run). capheap_heap_walk() holds the lock while it
+ * calls the callback, which must not call into the heap.
+ * capheap_set_error_hook() is process-wide and belongs to start-up (error.c
+ * stores it plainly); the hook itself is called outside the lock, on the thread
+ * that erred. Interrupt handlers: no function here is safe to call from an ISR
+ * on any port. pthread: a mutex may block. spinlock: an ISR that interrupts the
+ * holder on its own core spins forever. freertos: the lock is
+ * portENTER_CRITICAL, not the _ISR variant. none: no lock at all, so an ISR
+ * would run inside the interrupted call. Pure functions that touch no heap
+ * (capheap_err_str(), capheap_fault_str()) are the exception.
  *
  * Bad input is reported through the error hook (capheap_set_error_hook())
  * before anything is modified, then the call returns as a no-op (free) or
