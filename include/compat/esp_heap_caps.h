@@ -21,10 +21,10 @@
  * with every other on any thread or core, except where its comment says
  * otherwise: the global heap has the port's default lock, its lazy
  * start-up runs once however many first calls race, and the failure
- * callback is an atomic pointer (a failing thread calls the old or the new
- * one). The exceptions: heap_caps_malloc_extmem_enable() and the
- * monitor_local_minimum_free_size start/stop pair belong to one thread at a
- * time (a window is one thread's, as on ESP-IDF); heap_caps_walk*(),
+ * callback and the malloc() external-memory limit are atomics (a call
+ * racing with their change sees the old or the new value). The exception:
+ * the monitor_local_minimum_free_size start/stop pair belongs to one thread
+ * at a time (a window is one thread's, as on ESP-IDF); heap_caps_walk*(),
  * heap_caps_dump*() and heap_caps_print_heap_info() hold the heap's lock
  * for the whole walk, so other threads wait, and a walker must not call
  * any heap function (the lock is not recursive: it would deadlock). None may

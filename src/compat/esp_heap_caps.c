@@ -131,16 +131,22 @@ void *heap_caps_calloc(size_t n, size_t size, uint32_t caps) {
 
 /* ---- the malloc() policy --------------------------------------------- */
 
-/* SIZE_MAX: external RAM is not for malloc(). */
-static size_t extmem_limit = SIZE_MAX;
+/* SIZE_MAX: external RAM is not for malloc(). Atomic: it may change while
+ * other threads allocate (each call reads it once and acts on that). */
+static _Atomic size_t extmem_limit = SIZE_MAX;
 
 void heap_caps_malloc_extmem_enable(size_t limit) {
-    extmem_limit = limit;
+    atomic_store_explicit(&extmem_limit, limit, memory_order_relaxed);
+}
+
+static size_t extmem(void) {
+    return atomic_load_explicit(&extmem_limit, memory_order_relaxed);
 }
 
 /* The caps malloc() tries first for @p size bytes. */
 static uint32_t default_caps(size_t size) {
-    if (extmem_limit == SIZE_MAX || size <= extmem_limit)
+    size_t limit = extmem();
+    if (limit == SIZE_MAX || size <= limit)
         return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL;
     return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_SPIRAM;
 }
@@ -157,7 +163,7 @@ void *heap_caps_malloc_default(size_t size)
 {
     capheap_caps_t *ch = capheap_esp();
     void *p = capheap_caps_alloc_by(ch, size, default_caps(size), caller);
-    if (!p && extmem_limit != SIZE_MAX)
+    if (!p && extmem() != SIZE_MAX)
         p = capheap_caps_alloc_by(ch, size, CAPHEAP_CAP_DEFAULT, caller);
     if (!p && size)
         capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
@@ -180,7 +186,7 @@ void *heap_caps_realloc_default(void *ptr, size_t size)
         return capheap_esp_malloc_default(size CAPHEAP_BY(caller));
     void *p =
         capheap_caps_realloc_by(ch, ptr, size, default_caps(size), caller);
-    if (!p && size && extmem_limit != SIZE_MAX)
+    if (!p && size && extmem() != SIZE_MAX)
         p = capheap_caps_realloc_by(ch, ptr, size, CAPHEAP_CAP_DEFAULT, caller);
     if (!p && size)
         capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
@@ -204,7 +210,7 @@ void *heap_caps_aligned_alloc_default(size_t alignment, size_t size)
     capheap_caps_t *ch = capheap_esp();
     void *p = capheap_caps_aligned_alloc_by(ch, alignment, size,
                                             default_caps(size), caller);
-    if (!p && extmem_limit != SIZE_MAX)
+    if (!p && extmem() != SIZE_MAX)
         p = capheap_caps_aligned_alloc_by(ch, alignment, size,
                                           CAPHEAP_CAP_DEFAULT, caller);
     if (!p)
