@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, when they are missing.
 #   tools/setup-deps.sh base   compiler, cmake, cmocka (make test)
-#   tools/setup-deps.sh ci     base + clang, valgrind, cppcheck, 32-bit cmocka
+#   tools/setup-deps.sh ci     base + clang (with libFuzzer), valgrind, cppcheck,
+#                              32-bit cmocka, cross compilers, qemu (qemu-user:
+#                              make bench's instruction counts and make m32-qemu;
+#                              make m32 runs natively)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 

@@ -164,18 +164,9 @@ static inline void heap_unlock(const capheap_heap_t *h) {
 }
 
 /** The region whose blocks hold address @p a, or NULL. Regions nest only
- * inside live blocks, so the innermost is the one that starts last. */
-static inline const region_t *region_holding(const capheap_heap_t *h,
-                                             uintptr_t a) {
-    const region_t *best = NULL;
-    for (unsigned r = 0; r < h->region_count; r++) {
-        const region_t *reg = &h->regions[r];
-        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
-            (!best || reg->first > best->first))
-            best = reg;
-    }
-    return best;
-}
+ * inside live blocks, so the innermost is the one that starts last.
+ * O(regions): the hot paths ask only in a heap with nested regions. */
+const region_t *region_holding(const capheap_heap_t *h, uintptr_t a);
 
 /** Report a corruption found by poisoning through the error hook, keeping
  * @p rep for capheap_error_detail() (error.c). */

@@ -245,6 +245,17 @@ static bool trim(tagctl_t *t, char *blk, size_t s,
 
 /* ---- pointer validation ----------------------------------------------- */
 
+const region_t *region_holding(const capheap_heap_t *h, uintptr_t a) {
+    const region_t *best = NULL;
+    for (unsigned r = 0; r < h->region_count; r++) {
+        const region_t *reg = &h->regions[r];
+        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
+            (!best || reg->first > best->first))
+            best = reg;
+    }
+    return best;
+}
+
 bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
     for (unsigned i = 0; i < heap->region_count; i++) {
