@@ -221,6 +221,8 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size);
  * Allocate @p size bytes from the first of @p count tags, in the order
  * given, that has room: what a caller with a preference list would do with
  * capheap_heap_alloc(), with the request worked out once. O(count).
+ * @p tags is read only while the heap's lock is held: the capability layer
+ * passes its cache slot's list, which other threads rewrite under the lock.
  * @return as for capheap_heap_alloc(); NULL when count is 0.
  */
 void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
