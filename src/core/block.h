@@ -392,6 +392,21 @@ static inline bool link_fault(capheap_check_report_t *bad, const node_t *n,
     return false;
 }
 
+/** Whether @p p may be read as a block header: inside the heap's span and
+ * aligned like one. */
+static inline bool link_in_span(const tagctl_t *t, const node_t *p) {
+#if CAPHEAP_HARDEN
+    const struct capheap_heap *h = t->heap;
+    return (uintptr_t)p - (uintptr_t)h->lo <
+               (uintptr_t)h->hi - (uintptr_t)h->lo &&
+           (uintptr_t)payload_of((char *)(uintptr_t)p) % ALIGN == 0;
+#else
+    (void)t;
+    (void)p;
+    return true;
+#endif
+}
+
 /** Whether @p m, a header inside the heap's span, may be carved or merged
  * as a free block: free, its size inside the span and repeated in its
  * footer, the block after it live and flagged PREV_FREE (level 1); the

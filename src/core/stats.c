@@ -20,7 +20,8 @@ static size_t tag_largest(const tagctl_t *t) {
     size_t best = 0;
     /* A damaged link ends the look (the allocation would fail there). */
     const node_t *n = link_get(t, &t->heads[b]);
-    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH && free_block_ok(t, n);
+    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH && link_in_span(t, n) &&
+                         block_usable(t, n);
          i++, n = link_get(t, &n->next)) {
         if (hdr_size(n->hdr) > best)
             best = hdr_size(n->hdr);
