@@ -7,7 +7,7 @@ CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
 
 .PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
-        format-check deps ci-deps clean help
+        format-check deps ci-deps mutation clean help
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -87,6 +87,10 @@ size-check:
 ## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
 target-test:
 	tools/target-test.sh
+
+## mutation: apply tools/mutation/mutants.txt one at a time in a scratch copy, run the tests, print the table (MUTANTS=ID,ID for some)
+mutation: deps
+	tools/mutation/run.py --jobs $(JOBS) $(if $(MUTANTS),--only $(MUTANTS)) $(if $(CAPHEAP_TEST_SCALE),--scale $(CAPHEAP_TEST_SCALE))
 
 ## cppcheck: static analysis of src/
 cppcheck:

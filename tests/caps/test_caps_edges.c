@@ -1,0 +1,111 @@
+/*
+ * test_caps_edges.c - the capability layer's limits, exactly, on a chip of
+ * one type over an arena whose max_alloc is far below its free memory and
+ * not a multiple of its cache line: no request, plain, aligned, rounded to
+ * the line or grown by realloc, gets a block above max_alloc, and one of
+ * exactly max_alloc does. (Each case killed a mutant of
+ * tools/mutation/mutants.txt that the other tests let live.)
+ */
+#include "test_support.h"
+
+#include <string.h>
+
+#include "capheap/caps.h"
+
+enum { ARENA = 262144, MAX_ALLOC = 65536 + 8, LINE = 32 };
+
+static capheap_caps_t ch;
+static void *arena;
+
+static int setup(void **state) {
+    (void)state;
+    static const capheap_mem_type_t types[] = {
+        {"RAM",
+         {CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL | CAPHEAP_CAP_8BIT |
+              CAPHEAP_CAP_32BIT | CAPHEAP_CAP_DMA,
+          0, 0}},
+    };
+    static capheap_region_desc_t region;
+    static capheap_chip_t chip;
+    arena = ts_arena(ARENA);
+    memset(arena, 0, ARENA);
+    region =
+        (capheap_region_desc_t){(uintptr_t)arena, ARENA, 0, 0, false, 0, 0};
+    chip = (capheap_chip_t){.name = "arena",
+                            .types = types,
+                            .type_count = 1,
+                            .regions = &region,
+                            .region_count = 1,
+                            .dma_lo = (uintptr_t)arena,
+                            .dma_hi = (uintptr_t)arena + ARENA,
+                            .cache_line = LINE,
+                            .simd_align = 16,
+                            .max_alloc = MAX_ALLOC};
+    assert_int_equal(capheap_caps_init(&ch, &chip, NULL, NULL, 0), CAPHEAP_OK);
+    ts_errors_install();
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    assert_int_equal(capheap_caps_check(&ch, 0, NULL), CAPHEAP_OK);
+    ts_arena_free(arena);
+    return 0;
+}
+
+static void plain_requests_stop_at_max_alloc(void **state) {
+    (void)state;
+    capheap_stats_t s;
+    capheap_caps_stats(&ch, CAPHEAP_CAP_8BIT, &s);
+    assert_true(s.largest_free_block > MAX_ALLOC + 1024);
+    /* Twice each: the first works the mask out, the second takes the
+     * cached fast path. */
+    for (int i = 0; i < 2; i++) {
+        assert_null(capheap_caps_alloc(&ch, MAX_ALLOC + 1, CAPHEAP_CAP_8BIT));
+        assert_null(capheap_caps_aligned_alloc(&ch, 64, MAX_ALLOC + 1,
+                                               CAPHEAP_CAP_8BIT));
+        void *p = capheap_caps_alloc(&ch, MAX_ALLOC, CAPHEAP_CAP_8BIT);
+        assert_non_null(p);
+        capheap_caps_free(&ch, p);
+    }
+    assert_null(capheap_caps_alloc(&ch, 0, CAPHEAP_CAP_8BIT));
+}
+
+static void line_rounding_past_max_alloc_fails(void **state) {
+    (void)state;
+    /* DMA rounds the size up to whole lines: MAX_ALLOC - 4 becomes
+     * MAX_ALLOC + 24, above the limit; the largest multiple of the line
+     * below the limit is fine. */
+    assert_null(capheap_caps_alloc(&ch, MAX_ALLOC - 4, CAPHEAP_CAP_DMA));
+    size_t ok = MAX_ALLOC / LINE * LINE;
+    void *p = capheap_caps_alloc(&ch, ok, CAPHEAP_CAP_DMA);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % LINE, 0);
+    capheap_caps_free(&ch, p);
+}
+
+static void realloc_stops_at_max_alloc(void **state) {
+    (void)state;
+    unsigned char *p = capheap_caps_alloc(&ch, 100, CAPHEAP_CAP_8BIT);
+    assert_non_null(p);
+    ts_fill(p, 100, 3);
+    assert_null(capheap_caps_realloc(&ch, p, MAX_ALLOC + 1, CAPHEAP_CAP_8BIT));
+    assert_true(ts_verify(p, 100, 3)); /* a failed realloc keeps the block */
+    unsigned char *q =
+        capheap_caps_realloc(&ch, p, MAX_ALLOC, CAPHEAP_CAP_8BIT);
+    assert_non_null(q);
+    assert_true(ts_verify(q, 100, 3));
+    capheap_caps_free(&ch, q);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(plain_requests_stop_at_max_alloc, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(line_rounding_past_max_alloc_fails,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(realloc_stops_at_max_alloc, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
