@@ -181,12 +181,84 @@ static void next_class_found_past_small_blocks(void **state) {
     ts_arena_free(arena);
 }
 
+/* ---- the integrity check ------------------------------------------------- */
+
+/* Expect the full check to report fault @p f at @p addr. */
+static void expect_fault(capheap_heap_t *h, capheap_fault_t f,
+                         const void *addr) {
+    capheap_check_report_t rep;
+    assert_int_equal(capheap_heap_check(h, &rep), CAPHEAP_ERR_CORRUPT);
+    assert_int_equal(rep.fault, f);
+    assert_ptr_equal(rep.addr, addr);
+}
+
+/* I3: two free neighbours, every other invariant kept (PREV_FREE bits,
+ * footers, lists, counters), so only the adjacency rule can see it. */
+static void adjacent_free_blocks_reported(void **state) {
+    (void)state;
+    capheap_heap_t *h = ct_heap_new(1, 1);
+    unsigned char *arena = ct_arena(ARENA, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, ARENA, 0), CAPHEAP_OK);
+    ts_errors_install();
+    /* Carved from the top: [control][free rest][lo][hi][end]. */
+    unsigned char *hi = capheap_heap_alloc(h, 0, 200);
+    unsigned char *lo = capheap_heap_alloc(h, 0, 200);
+    assert_non_null(hi);
+    assert_non_null(lo);
+    ts_assert_heap_ok(h);
+    tagctl_t *t = heap_tags(h)[0];
+    char *blk = block_of(lo);
+    word_t hdr = *hdr_at(blk);
+    size_t size = hdr_size(hdr);
+    assert_true(hdr & F_PREV_FREE); /* the rest below it is free */
+    /* Free it by hand, without the merge. */
+    *hdr_at(blk) = hdr | F_FREE;
+    set_footer(blk, size);
+    *hdr_at(blk + size) |= F_PREV_FREE;
+    list_push(t, (node_t *)(void *)blk, bin_of(size));
+    t->free_bytes += size - HDR_BYTES;
+    t->free_count++;
+    t->used_count--;
+    expect_fault(h, CAPHEAP_FAULT_ADJACENT_FREE, blk);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
+/* A region record whose control pointer is not its tag's: reported as a
+ * bad region record, at the region, before anything trusts it. */
+static void region_record_with_foreign_control(void **state) {
+    (void)state;
+    capheap_heap_t *h = ct_heap_new(2, 2);
+    unsigned char *arena = ct_arena(2 * ARENA, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, ARENA, 0), CAPHEAP_OK);
+    assert_int_equal(capheap_heap_add_region(h, arena + ARENA, ARENA, 1),
+                     CAPHEAP_OK);
+    ts_errors_install();
+    ts_assert_heap_ok(h);
+    /* A control of the right id that is not the tag's own. */
+    static tagctl_t fake;
+    memset(&fake, 0, sizeof fake);
+    fake.id = 1;
+    tagctl_t *saved = h->regions[1].ctl;
+    h->regions[1].ctl = &fake;
+    expect_fault(h, CAPHEAP_FAULT_REGION, h->regions[1].first);
+    /* An id beyond the heap's tags. */
+    fake.id = 7;
+    expect_fault(h, CAPHEAP_FAULT_REGION, h->regions[1].first);
+    h->regions[1].ctl = saved;
+    ts_assert_heap_ok(h);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(realloc_grows_into_exact_fit),
         cmocka_unit_test(misaligned_pointer_with_forged_header),
         cmocka_unit_test(region_index_beyond_the_regions),
         cmocka_unit_test(next_class_found_past_small_blocks),
+        cmocka_unit_test(adjacent_free_blocks_reported),
+        cmocka_unit_test(region_record_with_foreign_control),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
