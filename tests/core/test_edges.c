@@ -251,6 +251,55 @@ static void region_record_with_foreign_control(void **state) {
     ts_arena_free(arena);
 }
 
+/* A free block on exactly one list, but that of another size class (its
+ * own list otherwise intact): only the class check can see it. */
+static void free_block_on_the_wrong_list_reported(void **state) {
+    (void)state;
+    capheap_heap_t *h = ct_heap_new(1, 1);
+    unsigned char *arena = ct_arena(ARENA, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, ARENA, 0), CAPHEAP_OK);
+    ts_errors_install();
+    void *keep = capheap_heap_alloc(h, 0, 300);
+    void *p = capheap_heap_alloc(h, 0, 300);
+    void *sep = capheap_heap_alloc(h, 0, 300);
+    assert_non_null(keep);
+    assert_non_null(sep);
+    capheap_heap_free(h, p); /* a free block between two live ones */
+    ts_assert_heap_ok(h);
+    tagctl_t *t = heap_tags(h)[0];
+    node_t *n = (node_t *)(void *)block_of(p);
+    size_t b = bin_of(hdr_size(n->hdr));
+    assert_true(b + 1 < t->nbins);
+    list_unlink(t, n);
+    list_push(t, n, b + 1);
+    expect_fault(h, CAPHEAP_FAULT_LIST, n);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
+/* ---- regions --------------------------------------------------------- */
+
+/* A region's end marker is a word of its own: a new region may start right
+ * after it, not on it. */
+static void region_may_not_start_on_an_end_marker(void **state) {
+    (void)state;
+    capheap_heap_t *h = ct_heap_new(3, 1);
+    unsigned char *arena = ct_arena(ARENA, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, ARENA / 2, 0),
+                     CAPHEAP_OK);
+    ts_errors_install();
+    capheap_region_info_t r = ct_region(h, 0);
+    unsigned char *end = r.end; /* just after the end marker's word */
+    assert_true(end - WORD_BYTES >= arena && end < arena + ARENA / 2 + 64);
+    assert_int_equal(capheap_heap_add_region(h, end - WORD_BYTES, ARENA / 4, 0),
+                     CAPHEAP_ERR_OVERLAP);
+    assert_int_equal(capheap_heap_region_count(h), 1);
+    assert_int_equal(capheap_heap_add_region(h, end, ARENA / 4, 0), CAPHEAP_OK);
+    ts_assert_heap_ok(h);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(realloc_grows_into_exact_fit),
@@ -259,6 +308,8 @@ int main(void) {
         cmocka_unit_test(next_class_found_past_small_blocks),
         cmocka_unit_test(adjacent_free_blocks_reported),
         cmocka_unit_test(region_record_with_foreign_control),
+        cmocka_unit_test(free_block_on_the_wrong_list_reported),
+        cmocka_unit_test(region_may_not_start_on_an_end_marker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
