@@ -98,6 +98,77 @@ static void realloc_stops_at_max_alloc(void **state) {
     capheap_caps_free(&ch, q);
 }
 
+/* ---- reserves --------------------------------------------------------- */
+
+/* Two types over two halves of an arena: DMA-capable RAM first, then plain
+ * RAM; 8BIT requests try them in that order. */
+static capheap_caps_t ch2;
+
+static void *boot_two_types(void) {
+    static const capheap_mem_type_t types[] = {
+        {"DMARAM", {CAPHEAP_CAP_8BIT | CAPHEAP_CAP_DMA, 0, 0}},
+        {"RAM", {CAPHEAP_CAP_8BIT, 0, 0}},
+    };
+    static capheap_region_desc_t regions[2];
+    static capheap_chip_t chip;
+    void *a = ts_arena(ARENA);
+    memset(a, 0, ARENA);
+    regions[0] =
+        (capheap_region_desc_t){(uintptr_t)a, ARENA / 2, 0, 0, false, 0, 0};
+    regions[1] = (capheap_region_desc_t){
+        (uintptr_t)a + ARENA / 2, ARENA / 2, 1, 0, false, 0, 0};
+    chip = (capheap_chip_t){.name = "two",
+                            .types = types,
+                            .type_count = 2,
+                            .regions = regions,
+                            .region_count = 2,
+                            .dma_lo = (uintptr_t)a,
+                            .dma_hi = (uintptr_t)a + ARENA,
+                            .cache_line = 4,
+                            .simd_align = 16,
+                            .max_alloc = ARENA};
+    assert_int_equal(capheap_caps_init(&ch2, &chip, NULL, NULL, 0), CAPHEAP_OK);
+    ts_errors_install();
+    return a;
+}
+
+static int in_type(const void *p) {
+    return capheap_caps_block_type(&ch2, p);
+}
+
+/* A reserve set after requests were served (and their choices cached)
+ * applies to the next request at once. */
+static void reserve_applies_after_cached_requests(void **state) {
+    (void)state;
+    void *a = boot_two_types();
+    void *p = capheap_caps_alloc(&ch2, 100, CAPHEAP_CAP_8BIT);
+    assert_int_equal(in_type(p), 0);
+    assert_int_equal(capheap_caps_set_reserve(&ch2, "DMARAM", ARENA / 2),
+                     CAPHEAP_OK);
+    void *q = capheap_caps_alloc(&ch2, 100, CAPHEAP_CAP_8BIT);
+    assert_int_equal(in_type(q), 1);
+    /* Only DMARAM can serve DMA: its reserve does not apply. */
+    void *d = capheap_caps_alloc(&ch2, 100, CAPHEAP_CAP_DMA);
+    assert_int_equal(in_type(d), 0);
+    capheap_caps_free(&ch2, p);
+    capheap_caps_free(&ch2, q);
+    capheap_caps_free(&ch2, d);
+    assert_int_equal(capheap_caps_check(&ch2, 0, NULL), CAPHEAP_OK);
+    ts_arena_free(a);
+}
+
+/* A reserve above the type's free bytes keeps all of them (no wrap). */
+static void reserve_above_free_bytes_keeps_everything(void **state) {
+    (void)state;
+    void *a = boot_two_types();
+    assert_int_equal(capheap_caps_set_reserve(&ch2, "DMARAM", ARENA),
+                     CAPHEAP_OK);
+    void *q = capheap_caps_alloc(&ch2, 100, CAPHEAP_CAP_8BIT);
+    assert_int_equal(in_type(q), 1);
+    capheap_caps_free(&ch2, q);
+    ts_arena_free(a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(plain_requests_stop_at_max_alloc, setup,
@@ -106,6 +177,8 @@ int main(void) {
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(realloc_stops_at_max_alloc, setup,
                                         teardown),
+        cmocka_unit_test(reserve_applies_after_cached_requests),
+        cmocka_unit_test(reserve_above_free_bytes_keeps_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
