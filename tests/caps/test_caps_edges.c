@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "capheap/caps.h"
+#include "caps/layout.h"
 
 enum { ARENA = 262144, MAX_ALLOC = 65536 + 8, LINE = 32 };
 
@@ -169,6 +170,57 @@ static void reserve_above_free_bytes_keeps_everything(void **state) {
     ts_arena_free(a);
 }
 
+/* A check by capabilities covers the types that offer all of them, and
+ * only those: damage in a type offering part of the mask goes unseen. */
+static void check_by_caps_covers_only_full_matches(void **state) {
+    (void)state;
+    void *a = boot_two_types();
+    /* RAM (type 1) offers 8BIT but not DMA: damage its end marker. */
+    uintptr_t *em = NULL;
+    for (unsigned i = 0; i < capheap_heap_region_count(ch2.heap); i++) {
+        capheap_region_info_t r;
+        assert_int_equal(capheap_heap_region_info(ch2.heap, i, &r), CAPHEAP_OK);
+        if (r.tag == 1)
+            em = (uintptr_t *)r.end - 1;
+    }
+    assert_non_null(em);
+    *em ^= 1; /* FREE on an end marker */
+    capheap_check_report_t rep;
+    assert_int_equal(capheap_caps_check(&ch2, CAPHEAP_CAP_8BIT, &rep),
+                     CAPHEAP_ERR_CORRUPT);
+    assert_ptr_equal(rep.addr, em);
+    assert_int_equal(
+        capheap_caps_check(&ch2, CAPHEAP_CAP_8BIT | CAPHEAP_CAP_DMA, &rep),
+        CAPHEAP_OK);
+    assert_int_equal(capheap_caps_check(&ch2, CAPHEAP_CAP_DMA, &rep),
+                     CAPHEAP_OK);
+    *em ^= 1;
+    assert_int_equal(capheap_caps_check(&ch2, 0, NULL), CAPHEAP_OK);
+    ts_arena_free(a);
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+/* A reservation is widened to whole words: its start rounded down, its end
+ * up, so the heap next to it starts on the next word. */
+static void reservation_widened_to_words(void **state) {
+    (void)state;
+    const capheap_chip_t *chip = &capheap_chip_host;
+    uintptr_t base = chip->regions[0].start;
+    const capheap_caps_reservation_t extra[] = {
+        {base + 4097, base + 8197, "odd"}};
+    static const capheap_chip_options_t opts = {0, 0, 0, 0, 0};
+    capheap_avail_t out[8];
+    size_t n = 0;
+    assert_int_equal(
+        capheap_layout_build(chip, &opts, extra, 1, out, 8, &n, NULL),
+        CAPHEAP_OK);
+    assert_true(n >= 2);
+    assert_int_equal(out[0].start, base);
+    assert_int_equal(out[0].end, base + 4096);
+    assert_int_equal(out[1].start, base + 8200);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(plain_requests_stop_at_max_alloc, setup,
@@ -179,6 +231,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test(reserve_applies_after_cached_requests),
         cmocka_unit_test(reserve_above_free_bytes_keeps_everything),
+        cmocka_unit_test(check_by_caps_covers_only_full_matches),
+        cmocka_unit_test(reservation_widened_to_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
