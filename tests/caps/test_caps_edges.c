@@ -12,6 +12,8 @@
 
 #include "capheap/caps.h"
 #include "caps/layout.h"
+#include "core/block.h"
+#include "core/poison.h"
 
 enum { ARENA = 262144, MAX_ALLOC = 65536 + 8, LINE = 32 };
 
@@ -221,6 +223,72 @@ static void reservation_widened_to_words(void **state) {
     assert_int_equal(out[1].start, base + 8200);
 }
 
+/* ---- EXEC through an alias window ------------------------------------- */
+
+/* An EXEC block must lie inside the dual-mapped window: a block of the
+ * type that runs past the window's end has no instruction-bus view for its
+ * last bytes. The type's region covers the window and 32 KiB more; the
+ * free memory is arranged to end 64 bytes past the window, so the next
+ * block is carved across its end. */
+static void exec_block_stays_inside_the_window(void **state) {
+    (void)state;
+    enum { HALF = ARENA / 8 };
+    static const capheap_mem_type_t types[] = {
+        {"DIRAM",
+         {CAPHEAP_CAP_EXEC | CAPHEAP_CAP_32BIT | CAPHEAP_CAP_8BIT, 0, 0}},
+    };
+    static capheap_region_desc_t region;
+    static capheap_alias_t alias;
+    static capheap_chip_t chip;
+    static capheap_caps_t c;
+    unsigned char *a = ts_arena(2 * HALF);
+    unsigned char *ibus = ts_arena(HALF); /* addresses only: never touched */
+    memset(a, 0, 2 * HALF);
+    region = (capheap_region_desc_t){(uintptr_t)a, 2 * HALF, 0, 0, false, 0, 0};
+    alias = (capheap_alias_t){CAPHEAP_ALIAS_LINEAR, (uintptr_t)a,
+                              (uintptr_t)a + HALF, (uintptr_t)ibus};
+    chip = (capheap_chip_t){.name = "window",
+                            .types = types,
+                            .type_count = 1,
+                            .regions = &region,
+                            .region_count = 1,
+                            .aliases = &alias,
+                            .alias_count = 1,
+                            .cache_line = 4,
+                            .simd_align = 16,
+                            .max_alloc = 2 * HALF};
+    assert_int_equal(capheap_caps_init(&c, &chip, NULL, NULL, 0), CAPHEAP_OK);
+    ts_errors_install();
+    capheap_region_info_t r;
+    assert_int_equal(capheap_heap_region_info(c.heap, 0, &r), CAPHEAP_OK);
+    /* Take everything from the first block position 32 bytes or more past
+     * the window: the next block is carved just below it, across the
+     * window's end. */
+    unsigned char *x =
+        (unsigned char *)ROUND_UP((uintptr_t)a + HALF + 32 + HDR_BYTES, ALIGN) -
+        HDR_BYTES;
+    unsigned char *endm = (unsigned char *)r.end - WORD_BYTES;
+    void *top = capheap_heap_alloc(c.heap, 0,
+                                   (size_t)(endm - x) - HDR_BYTES - TAIL_BYTES);
+    assert_ptr_equal(top, x + HDR_BYTES);
+    void *p = capheap_caps_alloc(&c, 64, CAPHEAP_CAP_EXEC);
+    if (p) {
+        uint32_t off;
+        memcpy(&off, (void *)capheap_caps_iram_to_dram(&chip, (uintptr_t)p - 4),
+               4);
+        unsigned char *d = a + off;
+        size_t len = capheap_heap_live_size(c.heap, d);
+        assert_true(len >= 68);
+        assert_true(d + len <= a + HALF);
+        capheap_caps_free(&c, p);
+    }
+    assert_int_equal(ts_errors()->count, 0);
+    capheap_heap_free(c.heap, top);
+    assert_int_equal(capheap_caps_check(&c, 0, NULL), CAPHEAP_OK);
+    ts_arena_free(ibus);
+    ts_arena_free(a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(plain_requests_stop_at_max_alloc, setup,
@@ -233,6 +301,7 @@ int main(void) {
         cmocka_unit_test(reserve_above_free_bytes_keeps_everything),
         cmocka_unit_test(check_by_caps_covers_only_full_matches),
         cmocka_unit_test(reservation_widened_to_words),
+        cmocka_unit_test(exec_block_stays_inside_the_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
