@@ -5,9 +5,11 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE   ?= cmake
 CONFIG  ?=
 CAPHEAP_TEST_SCALE ?=
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?= core multi_heap caps
 
-.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 clang cppcheck format cross size size-check target-test \
-        format-check deps ci-deps mutation clean help
+.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
+        format-check deps ci-deps mutation clean help fuzz
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -64,13 +66,24 @@ sanitizer-test: deps
 owners:
 	$(MAKE) test BUILD=build-owners CONFIG="-DCMAKE_C_FLAGS=-DCAPHEAP_OWNERS=1 -DCAPHEAP_BUILD_BENCH=OFF"
 
-## m32: the suite as a 32-bit (i386) build
+## m32: the suite as a 32-bit (i386) build, run natively (fails if a test skips)
 m32:
-	PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig $(MAKE) test BUILD=build-m32 CONFIG="-DCMAKE_C_FLAGS=-m32 -DCMAKE_CROSSCOMPILING_EMULATOR=qemu-i386 -DCAPHEAP_BUILD_BENCH=OFF"
+	BUILD=build-m32 JOBS=$(JOBS) CAPHEAP_TEST_SCALE=$(CAPHEAP_TEST_SCALE) tools/m32.sh
+
+## m32-qemu: the same under qemu-i386, for kernels without IA-32 emulation (chip simulations skip)
+m32-qemu:
+	BUILD=build-m32-qemu JOBS=$(JOBS) CAPHEAP_TEST_SCALE=$(CAPHEAP_TEST_SCALE) tools/m32.sh qemu
 
 ## clang: the suite built with clang
 clang:
 	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCAPHEAP_BUILD_BENCH=OFF"
+
+## fuzz: the libFuzzer harnesses (clang, ASan+UBSan), each FUZZ_SECONDS (60) from its seed corpus
+fuzz: deps
+	$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCAPHEAP_FUZZ=ON \
+	  -DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF
+	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_HARNESSES))
+	tools/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 ## cross: build for Cortex-M0+, M4F, M33 and RV32IMC (warnings are errors)
 cross:

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, when they are missing.
 #   tools/setup-deps.sh base   compiler, cmake, cmocka (make test)
-#   tools/setup-deps.sh ci     base + clang, valgrind, cppcheck, 32-bit cmocka
+#   tools/setup-deps.sh ci     base + clang (with libFuzzer), valgrind, cppcheck,
+#                              32-bit cmocka, cross compilers, qemu (qemu-user:
+#                              make bench's instruction counts and make m32-qemu;
+#                              make m32 runs natively)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
@@ -9,7 +12,7 @@ set_name=${1:-base}
 pkgs=(gcc make cmake pkg-config libcmocka-dev)
 need_i386=0
 if [ "$set_name" = ci ]; then
-  pkgs+=(clang valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
+  pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
     gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf
     qemu-system-arm)
   need_i386=1

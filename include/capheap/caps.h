@@ -323,8 +323,18 @@ size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr);
 /** Sum of the sizes of the heaps whose types have all of @p caps. */
 size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps);
 
-/** Statistics summed over the heaps whose types have all of @p caps
- * (largest free block: the maximum). */
+/**
+ * Statistics summed over the types that have all of @p caps (mask 0: every
+ * type), as ESP-IDF sums its heaps: memory, not what an allocation by
+ * @p caps can get.
+ *
+ * largest_free_block is the largest size capheap_caps_alloc(@p ch, size,
+ * @p caps) is guaranteed to get now: over the types the request tries,
+ * less what it costs there (alignment, the alias word of EXEC memory),
+ * within their reserves and the chip's max_alloc. The exception, ESP-IDF's
+ * figure: for a mask no allocation is served by (0, EXEC with 8BIT or DMA)
+ * it is the largest free block of the types that have all of @p caps.
+ */
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out);
 

@@ -79,6 +79,35 @@
 #endif
 #endif
 
+/* ---- hardening: on by default ----------------------------------------- */
+
+/**
+ * Free-list hardening. 1 (the default): before a free block leaves a list,
+ * and before a link is followed, the core checks that the block its back
+ * link names points back at it, that its successor points back at it, and
+ * that every block reached through a link lies inside a region of its own
+ * tag with a consistent free header, footer and successor. On a mismatch
+ * nothing is written: the operation fails and the error hook hears
+ * CAPHEAP_ERR_CORRUPT (capheap_error_detail() names the block). This stops a
+ * use-after-free write from turning an unlink into a write of its choosing.
+ * 0: the links are trusted (a few instructions less per operation).
+ */
+#ifndef CAPHEAP_HARDEN
+#define CAPHEAP_HARDEN 1
+#endif
+
+/**
+ * Link mangling. 1: every free-list link is stored XORed with a per-heap
+ * secret (capheap_heap_set_secret()), so that a write into freed memory
+ * cannot forge a link that passes the hardening checks without knowing the
+ * secret, not even a whole, self-consistent fake block. Costs one XOR per
+ * link read or written and one word per heap and per tag. 0 (the default):
+ * links are stored as they are.
+ */
+#ifndef CAPHEAP_MANGLE
+#define CAPHEAP_MANGLE 0
+#endif
+
 /* ---- diagnostics: each 0 (off, no code, no bytes) unless set ---------- */
 
 /* ESP-IDF's Kconfig names (from an sdkconfig.h, or -D) turn on the

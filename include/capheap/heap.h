@@ -103,10 +103,13 @@ void capheap_set_error_hook(capheap_error_hook_t hook, void *user);
 void capheap_report_error(capheap_err_t err, const void *addr, const char *op);
 
 /**
- * With heap poisoning (CAPHEAP_POISONING), what a CAPHEAP_ERR_CORRUPT report
- * found: the fault, the damaged address, the value expected and the value
- * found. Valid inside the error hook (and until the next corruption report);
- * NULL when no corruption was reported or poisoning is off.
+ * What the last CAPHEAP_ERR_CORRUPT report found (a broken free-list link
+ * under CAPHEAP_HARDEN, a damaged canary or fill under CAPHEAP_POISONING):
+ * the fault, the damaged address, the value expected and the value found.
+ * Valid inside the error hook and until the next corruption report; NULL
+ * when no corruption was reported. On hosted builds (Linux, macOS) the
+ * record is per thread; on bare-metal builds it is one record, which a
+ * corruption report on another core may overwrite while the hook runs.
  */
 const struct capheap_check_report *capheap_error_detail(void);
 
@@ -122,7 +125,8 @@ const struct capheap_check_report *capheap_error_detail(void);
  * like a pointer.
  */
 #define CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags)                       \
-    (4 * sizeof(void *) + 3 * sizeof(void *) * (size_t)(max_regions) +         \
+    ((5 + (CAPHEAP_MANGLE ? 1 : 0)) * sizeof(void *) +                         \
+     3 * sizeof(void *) * (size_t)(max_regions) +                              \
      sizeof(void *) * (size_t)(max_tags) + CAPHEAP_OWNER_TABLE_BYTES)
 
 /**
@@ -317,6 +321,19 @@ void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
                                    size_t min);
 
 /**
+ * Set the secret that free-list links are mangled with (CAPHEAP_MANGLE 1;
+ * with 0 the call is accepted and changes nothing). Give it a random word
+ * from the hardware (esp_random(), a TRNG) before the first region is
+ * added: links already stored were mangled with the old one. Until then
+ * the heap uses a secret derived from its own address, which an attacker
+ * who knows the memory map can work out. O(1). Not concurrently with any
+ * other call on the heap.
+ * @return CAPHEAP_OK, or CAPHEAP_ERR_INVALID_ARG when the heap already has
+ *         a region.
+ */
+capheap_err_t capheap_heap_set_secret(capheap_heap_t *heap, uintptr_t secret);
+
+/**
  * Set the lock the heap takes around every operation (see port.h for what
  * it points to); NULL means no locking.
  */
@@ -342,6 +359,7 @@ typedef enum {
     CAPHEAP_FAULT_HEAD_CANARY,   /**< head canary overwritten (poisoning) */
     CAPHEAP_FAULT_TAIL_CANARY,   /**< tail canary overwritten (poisoning) */
     CAPHEAP_FAULT_FREE_FILL,     /**< free memory written (poisoning) */
+    CAPHEAP_FAULT_LINK, /**< free-list link forged or broken (hardening) */
 } capheap_fault_t;
 
 /** The words for a fault code ("bad tail canary", ...). */

@@ -32,9 +32,12 @@ void *capheap_calloc(size_t n, size_t size);
  * NULL (errno ENOMEM) and the old block is kept. Copies only what the old
  * block holds. */
 void *capheap_realloc(void *ptr, size_t size);
-/** memalign(): @p alignment a power of two; NULL otherwise. */
+/** memalign(): @p alignment a power of two, else NULL with errno EINVAL
+ * (whatever the size); size 0 gives NULL and leaves errno alone; on failure
+ * NULL (errno ENOMEM). */
 void *capheap_memalign(size_t alignment, size_t size);
-/** aligned_alloc() (C11): as memalign. */
+/** aligned_alloc() (C11): as memalign, so an alignment that is not a power
+ * of two is EINVAL (C17 DR 460, as glibc). */
 void *capheap_aligned_alloc(size_t alignment, size_t size);
 /** posix_memalign(): EINVAL unless alignment is a power of two multiple of
  * sizeof(void *); size 0 stores NULL and returns 0; ENOMEM on failure with

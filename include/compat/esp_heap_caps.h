@@ -12,7 +12,8 @@
  * - Picking the heap for a caps mask costs a cache lookup, not a walk of
  *   every heap; free finds the heap in O(1), not by a linear search.
  * - heap_caps_get_largest_free_block() is a size that is guaranteed to
- *   succeed right now.
+ *   succeed right now (for every mask an allocation can be served by; see
+ *   there for the masks none is).
  * - Bad pointers go to capheap's error hook (capheap_set_error_hook()) and
  *   change nothing, instead of an assertion deep in the allocator.
  * - heap_caps_calloc_prefer() reports n * size to the failure callback.
@@ -101,17 +102,32 @@ void *heap_caps_aligned_calloc(size_t alignment, size_t n, size_t size,
 /** Zeroed allocation of @p n * @p size bytes; NULL on overflow. */
 void *heap_caps_calloc(size_t n, size_t size, uint32_t caps);
 
-/** Bytes of the heaps that have all of @p caps (metadata included). */
+/** Bytes of the heaps that have all of @p caps (metadata included); as
+ * ESP-IDF, caps 0 selects every heap. Like the free and minimum-free sums,
+ * this counts memory, not what an allocation by @p caps can get: a sum
+ * spans heaps that cannot merge, and it counts the heaps of a mask that no
+ * allocation is served by (0, EXEC with 8BIT or DMA) all the same. */
 size_t heap_caps_get_total_size(uint32_t caps);
 
-/** Free bytes in the heaps that have all of @p caps. */
+/** Free bytes in the heaps that have all of @p caps (caps 0: all heaps). */
 size_t heap_caps_get_free_size(uint32_t caps);
 
 /** Sum of the lowest free bytes seen in each heap that has all of @p caps
- * (not a simultaneous minimum). */
+ * (caps 0: all heaps; not a simultaneous minimum). */
 size_t heap_caps_get_minimum_free_size(uint32_t caps);
 
-/** Largest size an allocation with @p caps is guaranteed to get now. */
+/**
+ * Largest size heap_caps_malloc(size, @p caps) is guaranteed to get now
+ * (alignment, the alias word of EXEC memory, reserves and the chip's size
+ * limit counted; nothing allocated or freed in between).
+ *
+ * The exception, ESP-IDF's figure kept: for a mask that no allocation is
+ * served by, at any size, the value is the largest free block of the heaps
+ * that have all of @p caps, and no allocation with that mask succeeds.
+ * Such masks are 0 (ESP-IDF's selection serves none; caps 0 reports the
+ * largest block of every heap) and EXEC with 8BIT or DMA, which ESP-IDF
+ * refuses; a mask whose bits no heap has reports 0.
+ */
 size_t heap_caps_get_largest_free_block(uint32_t caps);
 
 /** Start a minimum-free monitoring window (restarting one is allowed).
@@ -122,7 +138,9 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_start(void);
  * and the one before it. @return ESP_OK, or ESP_FAIL if none was open. */
 esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void);
 
-/** Statistics over the heaps that have all of @p caps. */
+/** Statistics over the heaps that have all of @p caps (caps 0: all heaps);
+ * largest_free_block is heap_caps_get_largest_free_block(@p caps), with its
+ * exception. */
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps);
 
 /** Print, per heap with all of @p caps, its address, sizes and blocks, then

@@ -550,18 +550,34 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps) {
 
 /* What an allocation with @p c is guaranteed to get from type @p t: the
  * type's largest free block less what the request costs on top of its size
- * (the alias word, the alignment's slack). */
+ * (the alias word, the alignment's slack), within the reserve the type
+ * keeps from this request and the chip's size limit. */
 static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
                           unsigned t) {
     size_t n;
-    if (c->flags & NEEDS_ALIGN) {
+    bool exec = (c->flags & NEEDS_EXEC) && ch->types[t].alias;
+    if (exec) { /* a plain block: the offset word, then room to align */
+        size_t cost = c->align > 4 ? c->align : 4;
+        n = capheap_heap_largest_free(ch->heap, t);
+        n = n > cost ? n - cost : 0;
+    } else if (c->flags & NEEDS_ALIGN) {
         n = capheap_heap_largest_free_aligned(ch->heap, t, c->align);
-        n &= ~(size_t)(c->align - 1); /* sizes are rounded up to the line */
     } else {
         n = capheap_heap_largest_free(ch->heap, t);
     }
-    if ((c->flags & NEEDS_EXEC) && ch->types[t].alias)
-        n = n > 4 ? (n - 4) & ~(size_t)3 : 0;
+    size_t keep = ch->types[t].reserve;
+    if ((c->flags & NEEDS_RESERVE) && keep) { /* as reserve_allows() */
+        size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
+        size_t room = free_bytes >= keep ? free_bytes - keep : 0;
+        n = n < room ? n : room;
+    }
+    n = n < ch->max_alloc ? n : ch->max_alloc;
+    /* Rounded down last: a request is rounded up to these before it is
+     * measured against any of the limits above. */
+    if (c->align > 1)
+        n &= ~(size_t)(c->align - 1);
+    if (exec)
+        n &= ~(size_t)3;
     return n;
 }
 
@@ -569,6 +585,8 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out) {
     const capheap_caps_choice_t *c = choose(ch, caps);
     memset(out, 0, sizeof *out);
+    /* The figures are ESP-IDF's: every type that has all of @p caps (mask
+     * 0: all memory), whether or not a request by @p caps may use it. */
     for (unsigned t = 0; t < ch->type_count; t++) {
         capheap_stats_t s;
         if ((ch->types[t].all & caps) != caps)
@@ -581,8 +599,15 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
         out->allocated_blocks += s.allocated_blocks;
         out->free_blocks += s.free_blocks;
         out->total_blocks += s.total_blocks;
-        /* What the request would cost there (mask 0: every heap, plain). */
-        size_t n = largest_for(ch, c, t);
+        /* A mask no allocation is served by (0, EXEC with 8BIT or DMA)
+         * promises nothing: its largest block is ESP-IDF's figure. */
+        if (!c->count && s.largest_free_block > out->largest_free_block)
+            out->largest_free_block = s.largest_free_block;
+    }
+    /* Otherwise it is a promise: over the types an allocation by @p caps
+     * tries, what the request is sure to get there. */
+    for (unsigned i = 0; i < c->count; i++) {
+        size_t n = largest_for(ch, c, c->tags[i]);
         if (n > out->largest_free_block)
             out->largest_free_block = n;
     }

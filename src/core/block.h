@@ -100,8 +100,14 @@ typedef struct node {
 
 /** A tag's control block payload: counters, bitmaps, list heads. */
 typedef struct tagctl {
-    uint16_t id;        /* the tag */
-    uint16_t nbins;     /* size classes 0 .. nbins-1 */
+    uint16_t id;    /* the tag */
+    uint16_t nbins; /* size classes 0 .. nbins-1 */
+#if CAPHEAP_HARDEN
+    const struct capheap_heap *heap; /* whose regions links must stay in */
+#endif
+#if CAPHEAP_MANGLE
+    word_t key; /* the heap's secret: links are stored XORed with it */
+#endif
     size_t total;       /* sum of region sizes as given */
     size_t block_bytes; /* sum of block sizes, control blocks excluded */
     size_t free_bytes;  /* sum of usable sizes of free blocks */
@@ -130,7 +136,11 @@ struct capheap_heap {
     char *hi; /* highest end marker of any region */
     uint8_t region_count;
     uint8_t region_cap;
+    uint8_t nested; /* a region lies inside a live block of another */
     uint16_t tag_cap;
+#if CAPHEAP_MANGLE
+    word_t secret;
+#endif
     region_t regions[]; /* region_cap slots, then tag_cap tagctl_t pointers */
 };
 
@@ -154,18 +164,9 @@ static inline void heap_unlock(const capheap_heap_t *h) {
 }
 
 /** The region whose blocks hold address @p a, or NULL. Regions nest only
- * inside live blocks, so the innermost is the one that starts last. */
-static inline const region_t *region_holding(const capheap_heap_t *h,
-                                             uintptr_t a) {
-    const region_t *best = NULL;
-    for (unsigned r = 0; r < h->region_count; r++) {
-        const region_t *reg = &h->regions[r];
-        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
-            (!best || reg->first > best->first))
-            best = reg;
-    }
-    return best;
-}
+ * inside live blocks, so the innermost is the one that starts last.
+ * O(regions): the hot paths ask only in a heap with nested regions. */
+const region_t *region_holding(const capheap_heap_t *h, uintptr_t a);
 
 /** Report a corruption found by poisoning through the error hook, keeping
  * @p rep for capheap_error_detail() (error.c). */
@@ -286,28 +287,177 @@ static inline size_t bin_search(const tagctl_t *t, size_t b) {
     return w * WORD_BITS + bit_ctz(t->bitmap[w]);
 }
 
-static inline void list_push(tagctl_t *t, node_t *n, size_t b) {
-    node_t *head = t->heads[b];
-    n->next = head;
-    n->pprev = &t->heads[b];
-    if (head)
-        head->pprev = &n->next;
-    else
-        bin_mark(t, b);
-    t->heads[b] = n;
+/* ---- links ------------------------------------------------------------ */
+
+/*
+ * Every link word (list heads, `next`, `pprev`) goes through these: with
+ * CAPHEAP_MANGLE it is stored XORed with the tag's copy of the heap's
+ * secret, so an empty head holds the key, not 0.
+ */
+static inline word_t link_key(const tagctl_t *t) {
+#if CAPHEAP_MANGLE
+    return t->key;
+#else
+    (void)t;
+    return 0;
+#endif
+}
+static inline node_t *link_get(const tagctl_t *t, node_t *const *slot) {
+    return (node_t *)((word_t)*slot ^ link_key(t));
+}
+static inline void link_set(const tagctl_t *t, node_t **slot, node_t *v) {
+    *slot = (node_t *)((word_t)v ^ link_key(t));
+}
+static inline node_t **back_get(const tagctl_t *t, const node_t *n) {
+    return (node_t **)((word_t)n->pprev ^ link_key(t));
+}
+static inline void back_set(const tagctl_t *t, node_t *n, node_t **v) {
+    n->pprev = (node_t **)((word_t)v ^ link_key(t));
 }
 
+static inline void list_push(tagctl_t *t, node_t *n, size_t b) {
+    node_t *head = link_get(t, &t->heads[b]);
+    link_set(t, &n->next, head);
+    back_set(t, n, &t->heads[b]);
+    if (head)
+        back_set(t, head, &n->next);
+    else
+        bin_mark(t, b);
+    link_set(t, &t->heads[b], n);
+}
+
+/** Take @p n off its list; its links must have passed links_ok(). */
 static inline void list_unlink(tagctl_t *t, node_t *n) {
-    node_t *next = n->next;
-    node_t **pprev = n->pprev;
-    *pprev = next;
+    node_t *next = link_get(t, &n->next);
+    node_t **pprev = back_get(t, n);
+    link_set(t, pprev, next);
     if (next) {
-        next->pprev = pprev;
+        back_set(t, next, pprev);
     } else {
         size_t off = (size_t)((uintptr_t)pprev - (uintptr_t)t->heads);
         if (off < t->nbins * sizeof(node_t *))
             bin_unmark(t, off / sizeof(node_t *));
     }
+}
+
+/* ---- hardening (CAPHEAP_HARDEN) ----------------------------------------- */
+
+/*
+ * A link read from a free block is data a program may have written after
+ * freeing the block. Before one is followed or written through, these
+ * prove it names a free block of the tag: a block header inside the heap's
+ * span (nothing outside [lo, hi] is read), in a region of the tag, free,
+ * with its footer and its successor's PREV_FREE agreeing, and for unlinking,
+ * with both neighbours pointing back at it. Mangling makes a forged link
+ * that passes them need the secret.
+ */
+
+/** Whether @p m is a free block of tag @p t: the whole check. */
+static inline bool free_block_ok(const tagctl_t *t, const node_t *m) {
+#if CAPHEAP_HARDEN
+    const struct capheap_heap *h = t->heap;
+    const char *blk = (const char *)m;
+    if (blk < h->lo || blk >= h->hi || (uintptr_t)payload_of((char *)m) % ALIGN)
+        return false;
+    word_t hdr = m->hdr;
+    unsigned r = hdr_region(hdr);
+    if (r >= h->region_count || !(hdr & F_FREE))
+        return false;
+    const region_t *reg = &h->regions[r];
+    size_t size = hdr_size(hdr);
+    if (reg->ctl != t || blk < reg->first || size < MIN_BLOCK ||
+        size > (size_t)(reg->end - blk) || prev_footer(blk + size) != size ||
+        (*hdr_at(blk + size) & (REGION_MASK | F_PREV_FREE | F_FREE)) !=
+            ((hdr & REGION_MASK) | F_PREV_FREE))
+        return false;
+    return !h->nested || region_holding(h, (uintptr_t)blk) == reg;
+#else
+    (void)t;
+    (void)m;
+    return true;
+#endif
+}
+
+/** Fill @p bad with a link fault at free block @p n; returns false. */
+static inline bool link_fault(capheap_check_report_t *bad, const node_t *n,
+                              const void *expected, const void *found) {
+    bad->error = CAPHEAP_ERR_CORRUPT;
+    bad->fault = CAPHEAP_FAULT_LINK;
+    bad->addr = payload_of((char *)(uintptr_t)n);
+    bad->expected = (uintptr_t)expected;
+    bad->found = (uintptr_t)found;
+    return false;
+}
+
+/** Whether @p m, a header inside the heap's span, may be carved or merged
+ * as a free block: free, its size inside the span and repeated in its
+ * footer (level 1); the whole free_block_ok() (level 2). */
+static inline bool block_usable(const tagctl_t *t, const node_t *m) {
+#if CAPHEAP_HARDEN >= 2
+    return free_block_ok(t, m);
+#elif CAPHEAP_HARDEN
+    const char *blk = (const char *)m;
+    word_t hdr = m->hdr;
+    size_t size = hdr_size(hdr);
+    return (hdr & F_FREE) && size >= MIN_BLOCK &&
+           size <= (size_t)(t->heap->hi - blk) &&
+           prev_footer(blk + size) == size;
+#else
+    (void)t;
+    (void)m;
+    return true;
+#endif
+}
+
+/**
+ * Whether the listed free block @p n (itself a free block of @p t) may leave
+ * its list: the slot its back link names holds @p n, and its successor, if
+ * any, names @p n's `next` in its back link, so an unlink writes only into
+ * slots that pointed at @p n. Level 1 reads through a link only inside the
+ * heap's span, at word-aligned addresses (list heads live in a control
+ * block, inside it too); level 2 also proves both neighbours free blocks
+ * of @p t. If not, @p bad says why.
+ */
+static inline bool links_ok(const tagctl_t *t, const node_t *n,
+                            capheap_check_report_t *bad) {
+#if CAPHEAP_HARDEN
+    const struct capheap_heap *h = t->heap;
+    uintptr_t lo = (uintptr_t)h->lo, span = (uintptr_t)h->hi - lo;
+    node_t **pprev = back_get(t, n);
+    if ((uintptr_t)pprev - lo >= span || (uintptr_t)pprev % sizeof(void *))
+        return link_fault(bad, n, NULL, pprev);
+#if CAPHEAP_HARDEN >= 2
+    size_t off = (size_t)((uintptr_t)pprev - (uintptr_t)t->heads);
+    if (off >= t->nbins * sizeof(node_t *) &&
+        !free_block_ok(t,
+                       (const node_t *)(const void *)((const char *)pprev -
+                                                      offsetof(node_t, next))))
+        return link_fault(bad, n, NULL, pprev);
+#endif
+    if (link_get(t, pprev) != n)
+        return link_fault(bad, n, n, link_get(t, pprev));
+    node_t *next = link_get(t, &n->next);
+    if (next && ((uintptr_t)next - lo >= span ||
+                 (uintptr_t)payload_of((char *)next) % ALIGN ||
+#if CAPHEAP_HARDEN >= 2
+                 !free_block_ok(t, next) ||
+#endif
+                 back_get(t, next) != &n->next))
+        return link_fault(bad, n, &n->next, next);
+#else
+    (void)t;
+    (void)n;
+    (void)bad;
+#endif
+    return true;
+}
+
+/** block_usable() and links_ok() for a block about to leave its list. */
+static inline bool listed_ok(const tagctl_t *t, const node_t *n,
+                             capheap_check_report_t *bad) {
+    if (!block_usable(t, n))
+        return link_fault(bad, n, n, NULL);
+    return links_ok(t, n, bad);
 }
 
 /** Bitmap words for @p nbins classes. */

@@ -38,18 +38,23 @@ static capheap_err_t mark_lists(checker_t *c, const capheap_heap_t *h,
                                 const tagctl_t *t, size_t *marked) {
     word_t summary = 0;
     for (size_t b = 0; b < t->nbins; b++) {
-        node_t *const *expect = &t->heads[b];
+        node_t **expect = &t->heads[b];
         word_t bit = (t->bitmap[b / WORD_BITS] >> (b % WORD_BITS)) & 1u;
         summary |= bit << (b / WORD_BITS);
-        if (bit != (*expect != NULL))
+        if (bit != (link_get(t, expect) != NULL))
             return fail(c, expect, CAPHEAP_FAULT_BITMAP);
-        for (node_t *n = *expect; n; expect = &n->next, n = n->next) {
+        for (node_t *n = link_get(t, expect); n;
+             expect = &n->next, n = link_get(t, &n->next)) {
+            /* Nothing outside the heap's span is read through a link. */
+            if ((char *)n < h->lo || (char *)n >= h->hi ||
+                (uintptr_t)payload_of((char *)n) % ALIGN)
+                return fail(c, expect, CAPHEAP_FAULT_LIST);
             unsigned r = hdr_region(n->hdr);
             if (*marked == t->free_count || r >= h->region_count ||
                 h->regions[r].ctl != t || (char *)n < h->regions[r].first ||
                 (char *)n >= h->regions[r].end ||
                 (n->hdr & (F_FREE | F_LISTED)) != F_FREE ||
-                bin_of(hdr_size(n->hdr)) != b || n->pprev != expect)
+                bin_of(hdr_size(n->hdr)) != b || back_get(t, n) != expect)
                 return fail(c, n, CAPHEAP_FAULT_LIST);
             n->hdr |= F_LISTED;
             ++*marked;
@@ -62,7 +67,8 @@ static capheap_err_t mark_lists(checker_t *c, const capheap_heap_t *h,
 
 static void unmark(const tagctl_t *t, size_t marked) {
     for (size_t b = 0; b < t->nbins; b++) {
-        for (node_t *n = t->heads[b]; n && marked; n = n->next, marked--)
+        for (node_t *n = link_get(t, &t->heads[b]); n && marked;
+             n = link_get(t, &n->next), marked--)
             n->hdr &= ~F_LISTED;
     }
 }

@@ -19,8 +19,14 @@ void capheap_report_error(capheap_err_t err, const void *addr, const char *op) {
         capheap_port_report_error(err, addr, op);
 }
 
-#if CAPHEAP_POISONING
-static capheap_check_report_t last_corruption;
+/* Per thread where the platform has threads the compiler knows of; a
+ * bare-metal build keeps one record (heap.h says so). */
+#if defined(__linux__) || defined(__APPLE__)
+#define REPORT_STORAGE static _Thread_local
+#else
+#define REPORT_STORAGE static
+#endif
+REPORT_STORAGE capheap_check_report_t last_corruption;
 
 void capheap_report_corruption(const capheap_check_report_t *rep,
                                const void *ptr, const char *op) {
@@ -31,8 +37,3 @@ void capheap_report_corruption(const capheap_check_report_t *rep,
 const capheap_check_report_t *capheap_error_detail(void) {
     return last_corruption.error ? &last_corruption : NULL;
 }
-#else
-const capheap_check_report_t *capheap_error_detail(void) {
-    return NULL;
-}
-#endif

@@ -9,7 +9,8 @@
 #include "owners.h"
 #include "poison.h"
 
-_Static_assert(offsetof(struct capheap_heap, regions) <= 4 * sizeof(void *),
+_Static_assert(offsetof(struct capheap_heap, regions) <=
+                   (5 + (CAPHEAP_MANGLE ? 1 : 0)) * sizeof(void *),
                "heap object matches CAPHEAP_HEAP_STORAGE_SIZE");
 _Static_assert(sizeof(region_t) == 3 * sizeof(void *),
                "region slot matches CAPHEAP_HEAP_STORAGE_SIZE");
@@ -44,6 +45,7 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
     h->lo = NULL;
     h->hi = NULL;
     h->region_count = 0;
+    h->nested = 0;
     h->region_cap = (uint8_t)max_regions;
     h->tag_cap = (uint16_t)max_tags;
     tagctl_t **tags = heap_tags(h);
@@ -52,7 +54,25 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
 #if CAPHEAP_OWNERS
     owners_reset(h);
 #endif
+#if CAPHEAP_MANGLE
+    capheap_heap_set_secret(h, 0);
+#endif
     return h;
+}
+
+capheap_err_t capheap_heap_set_secret(capheap_heap_t *heap, uintptr_t secret) {
+    if (!heap || heap->region_count)
+        return CAPHEAP_ERR_INVALID_ARG;
+#if CAPHEAP_MANGLE
+    /* 0 would store links in the clear: derive one from the address. */
+    if (!secret)
+        secret = ((word_t)(uintptr_t)heap ^ (word_t)0x6A09E667u) *
+                 (word_t)0x9E3779B1u;
+    heap->secret = (word_t)secret | 1u; /* a mangled NULL is never NULL */
+#else
+    (void)secret;
+#endif
+    return CAPHEAP_OK;
 }
 
 void capheap_heap_set_lock(capheap_heap_t *heap, void *lock) {
@@ -62,38 +82,55 @@ void capheap_heap_set_lock(capheap_heap_t *heap, void *lock) {
 /* ---- carving and merging (lock held) ---------------------------------- */
 
 /** A free block of the tag with room for @p s bytes, or NULL; its class
- * goes to @p bin. */
-HOT_INLINE char *find_fit(tagctl_t *t, size_t s, size_t *bin) {
+ * goes to @p bin. Every block it looks at passed block_usable(), every
+ * link it follows links_ok(); NULL with @p bad filled if one did not. */
+HOT_INLINE char *find_fit(tagctl_t *t, size_t s, size_t *bin,
+                          capheap_check_report_t *bad) {
     size_t b = bin_of(s);
     if (b >= t->nbins)
         return NULL;
-    node_t *n = t->heads[b];
+    node_t *n = link_get(t, &t->heads[b]);
     *bin = b;
+    if (n && !block_usable(t, n))
+        return (void)link_fault(bad, n, n, NULL), NULL;
     if (n && hdr_size(n->hdr) >= s)
         return (char *)n; /* the common case: the class head fits */
     for (unsigned i = 1; n && i < CAPHEAP_BIN_SEARCH; i++) {
-        n = n->next;
+        if (!links_ok(t, n, bad))
+            return NULL;
+        n = link_get(t, &n->next);
+        if (n && !block_usable(t, n))
+            return (void)link_fault(bad, n, n, NULL), NULL;
         if (n && hdr_size(n->hdr) >= s)
             return (char *)n;
     }
     /* Every block of a larger class fits. */
     b = bin_search(t, b + 1);
     *bin = b;
-    return b < t->nbins ? (char *)t->heads[b] : NULL;
+    if (b >= t->nbins)
+        return NULL;
+    n = link_get(t, &t->heads[b]);
+    if (!block_usable(t, n))
+        return (void)link_fault(bad, n, n, NULL), NULL;
+    return (char *)n;
 }
 
-/* Make the tail of the free block @p blk (listed in class @p b) a live block
- * of @p s bytes. Carving the tail leaves the rest where it is, so it stays on
- * its list unless its class changes. */
-HOT_INLINE void *take(tagctl_t *t, char *blk, size_t b, size_t s) {
+/* Make the tail of the free block @p blk (listed in class @p b, found by
+ * find_fit()) a live block of @p s bytes. Carving the tail leaves the rest
+ * where it is, so it stays on its list unless its class changes; a block
+ * that leaves its list must pass links_ok() first (else NULL, @p bad). */
+HOT_INLINE void *take(tagctl_t *t, char *blk, size_t b, size_t s,
+                      capheap_check_report_t *bad) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
     size_t rest = size - s;
     char *live = blk;
+    size_t rb = rest >= MIN_BLOCK ? bin_of(rest) : b + 1;
+    if (rb != b && !links_ok(t, (node_t *)(void *)blk, bad))
+        return NULL;
     if (rest >= MIN_BLOCK) {
         *hdr_at(blk) = hdr - s;
         set_footer(blk, rest);
-        size_t rb = bin_of(rest);
         if (rb != b) {
             list_unlink(t, (node_t *)(void *)blk);
             list_push(t, (node_t *)(void *)blk, rb);
@@ -113,7 +150,23 @@ HOT_INLINE void *take(tagctl_t *t, char *blk, size_t b, size_t s) {
     return payload_of(live);
 }
 
-/** Return the live block @p blk to its tag, merging with free neighbours. */
+/** Whether the free neighbours of the live block @p blk may leave their
+ * lists (hardening), so that release() can merge them; else @p bad. */
+HOT_INLINE bool release_ok(const tagctl_t *t, const char *blk,
+                           capheap_check_report_t *bad) {
+    word_t hdr = *hdr_at(blk);
+    const char *next = blk + hdr_size(hdr);
+    if ((*hdr_at(next) & F_FREE) &&
+        !listed_ok(t, (const node_t *)(const void *)next, bad))
+        return false;
+    /* find_live() proved the header before the footer's size a free one. */
+    return !(hdr & F_PREV_FREE) ||
+           links_ok(t, (const node_t *)(const void *)(blk - prev_footer(blk)),
+                    bad);
+}
+
+/** Return the live block @p blk to its tag, merging with free neighbours;
+ * release_ok() has vouched for them. */
 HOT_INLINE void release(tagctl_t *t, char *blk) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
@@ -167,24 +220,41 @@ static size_t unlist(tagctl_t *t, char *blk) {
 }
 
 /** Cut the live block @p blk down to @p s bytes: the tail joins a free
- * successor, or becomes a free block if it can stand alone. */
-static void trim(tagctl_t *t, char *blk, size_t s) {
+ * successor, or becomes a free block if it can stand alone. False, with
+ * nothing changed and @p bad filled, if the successor's links are broken. */
+static bool trim(tagctl_t *t, char *blk, size_t s,
+                 capheap_check_report_t *bad) {
     word_t hdr = *hdr_at(blk);
     char *next = blk + hdr_size(hdr);
     size_t rest = hdr_size(hdr) - s;
     if (rest == 0)
-        return;
-    if (*hdr_at(next) & F_FREE)
+        return true;
+    if (*hdr_at(next) & F_FREE) {
+        if (!listed_ok(t, (node_t *)(void *)next, bad))
+            return false;
         rest += unlist(t, next);
-    else if (rest < MIN_BLOCK)
-        return;
-    else
+    } else if (rest < MIN_BLOCK) {
+        return true;
+    } else {
         *hdr_at(next) |= F_PREV_FREE;
+    }
     *hdr_at(blk) = (hdr & ~SIZE_MASK) | s;
     put_free(t, blk + s, rest, hdr & REGION_MASK);
+    return true;
 }
 
 /* ---- pointer validation ----------------------------------------------- */
+
+const region_t *region_holding(const capheap_heap_t *h, uintptr_t a) {
+    const region_t *best = NULL;
+    for (unsigned r = 0; r < h->region_count; r++) {
+        const region_t *reg = &h->regions[r];
+        if (a >= (uintptr_t)reg->first && a < (uintptr_t)reg->end &&
+            (!best || reg->first > best->first))
+            best = reg;
+    }
+    return best;
+}
 
 bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
@@ -226,6 +296,10 @@ HOT_INLINE capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
      * block is a block. */
     const char *cb = block_of(reg->ctl);
     if ((size_t)(blk - cb) < hdr_size(*hdr_at(cb)))
+        return CAPHEAP_ERR_NOT_BLOCK;
+    /* Inside a region nested in this one, the words are that region's: its
+     * blocks and bookkeeping, never a block of this one. */
+    if (h->nested && region_holding(h, (uintptr_t)blk) != reg)
         return CAPHEAP_ERR_NOT_BLOCK;
     word_t nh = *hdr_at(blk + size);
     if ((nh & (REGION_MASK | F_PREV_FREE)) != (hdr & REGION_MASK))
@@ -290,14 +364,12 @@ HOT_INLINE capheap_err_t find_intact(const capheap_heap_t *heap,
  * by poisoning with its details, else bad input. */
 static inline void report(capheap_err_t err, const capheap_check_report_t *bad,
                           const void *ptr, const char *op) {
-#if CAPHEAP_POISONING
     if (bad->error) {
-        capheap_report_corruption(bad, ptr, op);
+        /* A broken link is named by the free block that holds it. */
+        capheap_report_corruption(
+            bad, bad->fault == CAPHEAP_FAULT_LINK ? bad->addr : ptr, op);
         return;
     }
-#else
-    (void)bad;
-#endif
     if (err != CAPHEAP_OK)
         capheap_report_error(err, ptr, op);
 }
@@ -305,20 +377,23 @@ static inline void report(capheap_err_t err, const capheap_check_report_t *bad,
 /* ---- public allocation API -------------------------------------------- */
 
 /** Allocate a block of @p s bytes from @p tag (lock held). */
-HOT_INLINE void *alloc_tag(capheap_heap_t *heap, unsigned tag, size_t s) {
+HOT_INLINE void *alloc_tag(capheap_heap_t *heap, unsigned tag, size_t s,
+                           capheap_check_report_t *bad) {
     tagctl_t *t = tag < heap->tag_cap ? heap_tags(heap)[tag] : NULL;
     size_t b;
-    char *blk = t ? find_fit(t, s, &b) : NULL;
-    return blk ? take(t, blk, b, s) : NULL;
+    char *blk = t ? find_fit(t, s, &b, bad) : NULL;
+    return blk ? take(t, blk, b, s, bad) : NULL;
 }
 
-/* The fall-back tags of capheap_heap_alloc_from(), out of the hot path. */
+/* The fall-back tags of capheap_heap_alloc_from(), out of the hot path; a
+ * damaged list ends the request. */
 CAPHEAP_NOINLINE static void *alloc_rest(capheap_heap_t *heap,
                                          const uint8_t *tags, unsigned count,
-                                         size_t s) {
+                                         size_t s,
+                                         capheap_check_report_t *bad) {
     void *p = NULL;
-    for (unsigned i = 1; i < count && !p; i++)
-        p = alloc_tag(heap, tags[i], s);
+    for (unsigned i = 1; i < count && !p && !bad->error; i++)
+        p = alloc_tag(heap, tags[i], s, bad);
     return p;
 }
 
@@ -328,7 +403,7 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
         return NULL;
     capheap_check_report_t bad = {0};
     heap_lock(heap);
-    void *p = hand_out(heap, alloc_tag(heap, tag, s), size, &bad);
+    void *p = hand_out(heap, alloc_tag(heap, tag, s, &bad), size, &bad);
     heap_unlock(heap);
     report(CAPHEAP_OK, &bad, p, "alloc");
     SAN_ALLOCED(p, size);
@@ -342,9 +417,9 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
         return NULL;
     capheap_check_report_t bad = {0};
     heap_lock(heap);
-    void *p = alloc_tag(heap, tags[0], s);
-    if (!p && count > 1)
-        p = alloc_rest(heap, tags, count, s);
+    void *p = alloc_tag(heap, tags[0], s, &bad);
+    if (!p && count > 1 && !bad.error)
+        p = alloc_rest(heap, tags, count, s, &bad);
     p = hand_out(heap, p, size, &bad);
     heap_unlock(heap);
     report(CAPHEAP_OK, &bad, p, "alloc");
@@ -373,7 +448,10 @@ static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
     *hdr_at(blk) = rbits | size | prev_flag;
     *hdr_at(blk + size) &= ~F_PREV_FREE;
     t->used_count++;
-    trim(t, blk, s);
+    /* The successor of what was a free block is live, so nothing is
+     * unlisted; were it not, trim() would check it and leave the block. */
+    capheap_check_report_t ignored = {0};
+    (void)trim(t, blk, s, &ignored);
     note_min_free(t);
     return payload_of(blk);
 }
@@ -394,8 +472,8 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
     tagctl_t *t = heap_tags(heap)[tag];
     if (t) {
         size_t b;
-        char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN, &b);
-        if (blk)
+        char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN, &b, &bad);
+        if (blk && links_ok(t, (node_t *)(void *)blk, &bad))
             p = hand_out(heap, take_aligned(t, blk, s, alignment), size, &bad);
     }
     heap_unlock(heap);
@@ -411,6 +489,8 @@ static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     capheap_check_report_t bad = {0};
     heap_lock(heap);
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
+    if (err == CAPHEAP_OK && !release_ok(t, blk, &bad))
+        err = CAPHEAP_ERR_CORRUPT; /* a neighbour's links: keep the block */
     if (err == CAPHEAP_OK) {
         SAN_FREED(ptr, hdr_size(*hdr_at(blk)) - HDR_BYTES);
         take_back(heap, t, blk);
@@ -425,17 +505,23 @@ void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
         free_as(heap, ptr, "free");
 }
 
-/** Grow the live block @p blk to @p s bytes into a free successor. */
-static bool grow(tagctl_t *t, char *blk, size_t s) {
+/** Grow the live block @p blk to @p s bytes into a free successor; false
+ * if it has none large enough, or (with @p bad) its links are broken. */
+static bool grow(tagctl_t *t, char *blk, size_t s,
+                 capheap_check_report_t *bad) {
     word_t hdr = *hdr_at(blk);
     char *next = blk + hdr_size(hdr);
     word_t nh = *hdr_at(next);
-    if (!(nh & F_FREE) || hdr_size(hdr) + hdr_size(nh) < s)
+    if (!(nh & F_FREE) || hdr_size(hdr) + hdr_size(nh) < s ||
+        !listed_ok(t, (node_t *)(void *)next, bad))
         return false;
     size_t total = hdr_size(hdr) + unlist(t, next);
     *hdr_at(blk) = (hdr & ~SIZE_MASK) | total;
     *hdr_at(blk + total) &= ~F_PREV_FREE;
-    trim(t, blk, s);
+    /* The successor of what was a free block is live, so nothing is
+     * unlisted; were it not, trim() would check it and leave the block. */
+    capheap_check_report_t ignored = {0};
+    (void)trim(t, blk, s, &ignored);
     note_min_free(t);
     return true;
 }
@@ -461,13 +547,20 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
         take_back(heap, t, blk);
         /* Comprehensive poisoning always moves, so a stale pointer to the
          * old block reads the free fill. */
-        if (CAPHEAP_POISONING < 2 && s <= old) {
-            trim(t, blk, s);
+        bool in_place = false;
+        if (CAPHEAP_POISONING < 2)
+            in_place = s <= old ? trim(t, blk, s, &bad) : grow(t, blk, s, &bad);
+        if (in_place) {
             hand_out(heap, res, size, &bad);
-        } else if (CAPHEAP_POISONING >= 2 || !grow(t, blk, s)) {
+        } else {
+            /* The old block's neighbours are checked before anything moves:
+             * what the move itself changes keeps them consistent. */
             size_t b;
-            char *nb = find_fit(t, s, &b);
-            res = hand_out(heap, nb ? take(t, nb, b, s) : NULL, size, &bad);
+            char *nb = bad.error || !release_ok(t, blk, &bad)
+                           ? NULL
+                           : find_fit(t, s, &b, &bad);
+            res =
+                hand_out(heap, nb ? take(t, nb, b, s, &bad) : NULL, size, &bad);
             if (res) {
                 keep = keep < size ? keep : size;
                 SAN_REALLOC_COPY(res, size, ptr, old - HDR_BYTES);
@@ -477,8 +570,6 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
                 owner_restore(heap, t, blk);
                 poison_count(t, blk, 1);
             }
-        } else {
-            hand_out(heap, res, size, &bad);
         }
         SAN_REALLOCED(ptr, res, old - HDR_BYTES, size);
     }
@@ -550,11 +641,22 @@ static size_t ctl_bytes(size_t nbins) {
            nbins * sizeof(node_t *);
 }
 
-static void ctl_init(tagctl_t *t, unsigned tag, size_t nbins) {
+static void ctl_init(tagctl_t *t, const capheap_heap_t *h, unsigned tag,
+                     size_t nbins) {
     memset(t, 0, ctl_bytes(nbins));
     t->id = (uint16_t)tag;
     t->nbins = (uint16_t)nbins;
     t->heads = (node_t **)(void *)&t->bitmap[bitmap_words(nbins)];
+#if CAPHEAP_HARDEN
+    t->heap = h;
+#else
+    (void)h;
+#endif
+#if CAPHEAP_MANGLE
+    t->key = h->secret;
+    for (size_t b = 0; b < nbins; b++)
+        link_set(t, &t->heads[b], NULL);
+#endif
 }
 
 /** Move the counters and lists of @p old into the larger @p t. */
@@ -562,13 +664,26 @@ static void ctl_migrate(const tagctl_t *old, tagctl_t *t) {
     memcpy(&t->total, &old->total,
            offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
     for (size_t b = 0; b < old->nbins; b++) {
-        node_t *n = old->heads[b];
+        node_t *n = link_get(old, &old->heads[b]);
         if (n) {
-            t->heads[b] = n;
-            n->pprev = &t->heads[b];
+            link_set(t, &t->heads[b], n);
+            back_set(t, n, &t->heads[b]);
             bin_mark(t, b);
         }
     }
+}
+
+/* Whether the control block of @p old may be freed into its tag: unlike a
+ * block given to free(), nothing has checked the block before it yet. */
+static bool ctl_release_ok(const tagctl_t *old, capheap_check_report_t *bad) {
+    const char *blk = block_of(old);
+    if (*hdr_at(blk) & F_PREV_FREE) {
+        const node_t *prev =
+            (const node_t *)(const void *)(blk - prev_footer(blk));
+        if (!block_usable(old, prev) || hdr_size(prev->hdr) != prev_footer(blk))
+            return link_fault(bad, prev, prev, NULL);
+    }
+    return release_ok(old, blk, bad);
 }
 
 /* Whether [a, limit) overlaps the heap object or a region, other than by
@@ -621,24 +736,29 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
         ctl_block = ctl_block < MIN_BLOCK ? MIN_BLOCK : ctl_block;
     }
     capheap_err_t err = CAPHEAP_OK;
+    capheap_check_report_t bad = {0};
     if (overlaps(heap, a, a + size))
         err = CAPHEAP_ERR_OVERLAP;
     else if (heap->region_count == heap->region_cap)
         err = CAPHEAP_ERR_NO_SLOT;
     else if (span < ctl_block + MIN_BLOCK)
         err = CAPHEAP_ERR_TOO_SMALL;
+    else if (old && ctl_block && !ctl_release_ok(old, &bad))
+        err = CAPHEAP_ERR_CORRUPT; /* the old control block cannot merge */
     if (err) {
         heap_unlock(heap);
         return err;
     }
 
+    if (capheap_heap_contains(heap, start))
+        heap->nested = 1; /* find_live() must look for the innermost */
     unsigned r = heap->region_count++;
     word_t rbits = (word_t)r << REGION_SHIFT;
     size_t free_before = old ? old->free_bytes : 0;
     if (ctl_block) {
         *hdr_at(first) = rbits | ctl_block | F_CONTROL;
         t = (tagctl_t *)(void *)payload_of(first);
-        ctl_init(t, tag, nbins);
+        ctl_init(t, heap, tag, nbins);
         if (old)
             ctl_migrate(old, t);
     }
@@ -656,8 +776,11 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
             if (heap->regions[i].ctl == old)
                 heap->regions[i].ctl = t;
         }
-        /* The old control block becomes an ordinary free block. */
+        /* The old control block becomes an ordinary free block. Its
+         * counters are wiped first: left in free memory, one could read as
+         * a block header to a stale pointer's free or realloc. */
         char *oblk = block_of(old);
+        memset(old, 0, ctl_bytes(old->nbins));
         *hdr_at(oblk) &= ~F_CONTROL;
         t->block_bytes += hdr_size(*hdr_at(oblk));
         t->used_count++;

@@ -37,6 +37,7 @@ const char *capheap_fault_str(capheap_fault_t fault) {
         [CAPHEAP_FAULT_HEAD_CANARY] = "bad head canary",
         [CAPHEAP_FAULT_TAIL_CANARY] = "bad tail canary",
         [CAPHEAP_FAULT_FREE_FILL] = "free memory modified",
+        [CAPHEAP_FAULT_LINK] = "free-list link broken",
     };
     return (unsigned)fault < sizeof names / sizeof names[0] ? names[fault]
                                                             : "unknown fault";

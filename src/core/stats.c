@@ -18,12 +18,14 @@ static size_t tag_largest(const tagctl_t *t) {
     size_t w = bit_log2(t->summary);
     size_t b = w * WORD_BITS + bit_log2(t->bitmap[w]);
     size_t best = 0;
-    const node_t *n = t->heads[b];
-    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH; i++, n = n->next) {
+    /* A damaged link ends the look (the allocation would fail there). */
+    const node_t *n = link_get(t, &t->heads[b]);
+    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH && free_block_ok(t, n);
+         i++, n = link_get(t, &n->next)) {
         if (hdr_size(n->hdr) > best)
             best = hdr_size(n->hdr);
     }
-    return best - HDR_BYTES - TAIL_BYTES;
+    return best ? best - HDR_BYTES - TAIL_BYTES : 0;
 }
 
 static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {

@@ -54,6 +54,12 @@ BODY void *realloc_by(void *ptr, size_t size CAPHEAP_BY_PARAM) {
 }
 
 BODY void *memalign_by(size_t alignment, size_t size CAPHEAP_BY_PARAM) {
+    /* A bad alignment is a bad argument whatever the size (C17 DR 460,
+     * glibc), checked first: size 0 must not hide it. */
+    if (!alignment || (alignment & (alignment - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
     void *p =
         capheap_esp_aligned_alloc_default(alignment, size CAPHEAP_BY(caller));
     return p || !size ? p : no_memory();

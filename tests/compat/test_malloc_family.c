@@ -165,12 +165,48 @@ static void memalign_and_aligned_alloc(void **state) {
         capheap_free(p);
         capheap_free(q);
     }
-    assert_null(capheap_memalign(0, 64));
-    assert_null(capheap_memalign(3, 64));
-    assert_null(capheap_memalign(48, 64));
     assert_null(capheap_aligned_alloc(32, 0));
     assert_null(capheap_memalign(32, 0));
     assert_int_equal(et_failed.calls, 0);
+    assert_true(heap_caps_check_integrity_all(true));
+}
+
+/* An alignment that is not a power of two is an invalid argument, not a
+ * lack of memory: EINVAL (C17 DR 460, glibc), whatever the size, with no
+ * failure callback and nothing allocated. */
+static void bad_alignment_is_einval(void **state) {
+    et_boot(chip_of(state));
+    const size_t before = heap_caps_get_free_size(MALLOC_CAP_DEFAULT);
+    const size_t bad[] = {0, 3, 6, 48, 1000, SIZE_MAX};
+    const size_t sizes[] = {0, 1, 64, 16 * MiB};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
+            errno = 0;
+            assert_null(capheap_aligned_alloc(bad[i], sizes[j]));
+            assert_int_equal(errno, EINVAL);
+            errno = 0;
+            assert_null(capheap_memalign(bad[i], sizes[j]));
+            assert_int_equal(errno, EINVAL);
+        }
+    }
+    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(heap_caps_get_free_size(MALLOC_CAP_DEFAULT), before);
+    /* A valid alignment that cannot be met is a lack of memory. */
+    const size_t big[] = {(size_t)1 << (sizeof(size_t) * 8 - 1), 64};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        errno = 0;
+        assert_null(capheap_aligned_alloc(big[i], 16 * MiB));
+        assert_int_equal(errno, ENOMEM);
+        errno = 0;
+        assert_null(capheap_memalign(big[i], 16 * MiB));
+        assert_int_equal(errno, ENOMEM);
+    }
+    /* Size 0 with a valid alignment: NULL, and no error to report. */
+    errno = 0;
+    assert_null(capheap_aligned_alloc(16, 0));
+    assert_null(capheap_memalign(16, 0));
+    assert_int_equal(errno, 0);
+    assert_int_equal(heap_caps_get_free_size(MALLOC_CAP_DEFAULT), before);
     assert_true(heap_caps_check_integrity_all(true));
 }
 
@@ -349,6 +385,7 @@ int main(void) {
         BOTH(realloc_semantics),
         BOTH(realloc_keeps_first_bytes),
         BOTH(memalign_and_aligned_alloc),
+        BOTH(bad_alignment_is_einval),
         BOTH(posix_memalign_contract),
         BOTH(usable_size_is_real),
         BOTH(free_functions_are_interchangeable),

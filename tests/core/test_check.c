@@ -195,15 +195,18 @@ static void damaged_end_markers(void **state) {
     }
 }
 
+/* A link word as the heap stores it (mangled with CAPHEAP_MANGLE). */
+#define LINK(v) ((word_t)(uintptr_t)(v) ^ link_key(t))
+
 static void damaged_free_lists(void **state) {
     fx_t *f = *state;
     tagctl_t *t = f->ctl;
     size_t b = bin_of(ct_block_size(100));
-    node_t *first = t->heads[b];
+    node_t *first = link_get(t, &t->heads[b]);
     assert_non_null(first);
-    node_t *second = first->next;
+    node_t *second = link_get(t, &first->next);
     assert_non_null(second);
-    assert_non_null(second->next);
+    assert_non_null(link_get(t, &second->next));
     word_t *first_next = (word_t *)(void *)&first->next;
     word_t *second_pprev = (word_t *)(void *)&second->pprev;
     word_t *first_pprev = (word_t *)(void *)&first->pprev;
@@ -211,26 +214,26 @@ static void damaged_free_lists(void **state) {
     /* next cut short: the rest of the list is missing, and the region walk
      * finds the lowest of the blocks cut off. */
     node_t *lowest = second;
-    for (node_t *n = second; n; n = n->next)
+    for (node_t *n = second; n; n = link_get(t, &n->next))
         lowest = n < lowest ? n : lowest;
-    CORRUPT(f, first_next, 0, lowest);
+    CORRUPT(f, first_next, LINK(0), lowest);
     /* next into a live block, next to itself (a cycle), next skipping one. */
     word_t *live = hdr_of(f->keep[3]);
-    CORRUPT(f, first_next, (word_t)(uintptr_t)live, live);
-    CORRUPT(f, first_next, (word_t)(uintptr_t)first, first);
-    CORRUPT(f, first_next, (word_t)(uintptr_t)second->next, ANY_ADDR);
+    CORRUPT(f, first_next, LINK(live), live);
+    CORRUPT(f, first_next, LINK(first), first);
+    CORRUPT(f, first_next, LINK(link_get(t, &second->next)), ANY_ADDR);
     /* Back links. */
-    CORRUPT(f, second_pprev, (word_t)(uintptr_t)&second->next, second);
-    CORRUPT(f, first_pprev, (word_t)(uintptr_t)&t->heads[b + 1], first);
+    CORRUPT(f, second_pprev, LINK(&second->next), second);
+    CORRUPT(f, first_pprev, LINK(&t->heads[b + 1]), first);
     /* The head slot: empty, or pointing at the second block. */
     word_t *head = (word_t *)(void *)&t->heads[b];
-    CORRUPT(f, head, 0, &t->heads[b]);
-    CORRUPT(f, head, (word_t)(uintptr_t)second, second);
+    CORRUPT(f, head, LINK(0), &t->heads[b]);
+    CORRUPT(f, head, LINK(second), second);
     /* A free block on the list of the wrong class: move the big free block's
      * head pointer to an empty class. */
     size_t big = bin_of(ct_block_size(capheap_heap_largest_free(f->h, 0)));
     size_t empty = b + 1;
-    while (t->heads[empty])
+    while (link_get(t, &t->heads[empty]))
         empty++;
     assert_true(empty < big);
     word_t *eh = (word_t *)(void *)&t->heads[empty];
@@ -246,7 +249,7 @@ static void damaged_bitmaps_and_counters(void **state) {
     word_t *bm = &t->bitmap[b / WORD_BITS];
     CORRUPT(f, bm, *bm & ~((word_t)1 << (b % WORD_BITS)), ANY_ADDR);
     size_t empty = b + 1;
-    while (t->heads[empty])
+    while (link_get(t, &t->heads[empty]))
         empty++;
     word_t *em = &t->bitmap[empty / WORD_BITS];
     CORRUPT(f, em, *em | ((word_t)1 << (empty % WORD_BITS)), &t->heads[empty]);

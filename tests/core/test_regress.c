@@ -219,12 +219,218 @@ static void largest_free_aligned_can_be_had(void **state) {
     ts_arena_free(arena);
 }
 
+/*
+ * BUG 5 (issue #9, defect 2) - src/core/heap.c, find_live(): a pointer into
+ * a NESTED region's bookkeeping is accepted by free. A live 4088-byte block
+ * of tag 0, with a free block after it, becomes a region of tag 1; C is the
+ * start of tag 1's control payload. The word before C + 16 is tag 1's own
+ * `total` counter, which decodes as a consistent header of region 0 (the
+ * outer region): find_live() only guards the control block of the region the
+ * header claims (region 0's), so
+ *   expected: free(C + 16) reports CAPHEAP_ERR_NOT_BLOCK and changes nothing;
+ *   actual (before the fix): no report, the heap changed, and the integrity
+ *             check then reports a bad free-list entry.
+ * The rule is general: a pointer whose innermost region is not the region
+ * its header claims, or that lies in any control block, is refused. So every
+ * aligned pointer into the nested region's control payload, and a header
+ * forged inside one of its live blocks that claims the outer region, must
+ * be refused with nothing changed.
+ */
+static void nested_region_bookkeeping_is_no_block(void **state) {
+    (void)state;
+    ts_errors_install();
+    capheap_heap_t *h = ct_heap_new(2, 2);
+    unsigned char *arena = ct_arena(16384, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, 16384, 0), CAPHEAP_OK);
+    /* Blocks are carved from the tail of a free block: the first lands at
+     * the region's end, the host before it. */
+    void *after_host = capheap_heap_alloc(h, 0, 100);
+    unsigned char *host = capheap_heap_alloc(h, 0, 4088);
+    assert_non_null(host);
+    assert_non_null(after_host);
+    capheap_heap_free(h, after_host);
+    assert_true(ct_next_block(h, host).ptr != NULL);
+    assert_false(ct_next_block(h, host).used); /* a free block after it */
+    assert_int_equal(capheap_heap_add_region(h, host, 4088, 1), CAPHEAP_OK);
+    ct_find_control_t c = ct_control(h, 1);
+    assert_non_null(c.ptr);
+    assert_int_equal(c.region, 1);
+    unsigned char *live = capheap_heap_alloc(h, 1, 200);
+    assert_non_null(live);
+    ts_assert_heap_ok(h);
+
+    char accepted[256] = "";
+    size_t nacc = 0;
+    ct_snap_t snap;
+    ct_snap_take(&snap, arena, 16384);
+    capheap_stats_t before = ct_heap_stats(h);
+    for (size_t o = 0; o < c.size; o += ALIGN) {
+        unsigned char *p = (unsigned char *)c.ptr + o;
+        ts_errors_reset();
+        capheap_heap_free(h, p);
+        if (ts_errors()->count != 1 ||
+            ts_errors()->last != CAPHEAP_ERR_NOT_BLOCK ||
+            !ct_snap_same(&snap)) {
+            if (nacc++ < 4) {
+                size_t len = strlen(accepted);
+                snprintf(accepted + len, sizeof accepted - len,
+                         " [C+%zu: %u reports, last %d, %s]", o,
+                         (unsigned)ts_errors()->count, (int)ts_errors()->last,
+                         ct_snap_same(&snap) ? "unchanged" : "CHANGED");
+            }
+            memcpy(arena, snap.copy, 16384); /* undo, to go on looking */
+        }
+    }
+    if (nacc)
+        fail_msg("%zu frees into tag 1's control payload were not refused:%s",
+                 nacc, accepted);
+    capheap_stats_t after = ct_heap_stats(h);
+    ct_assert_stats_equal(before, after);
+
+    /* A header forged in tag 1's live block claiming the outer region 0,
+     * consistent with a forged successor header: the innermost region
+     * (1) is not the one it claims. */
+    word_t *fake = (word_t *)(void *)(live + 2 * ALIGN - HDR_BYTES);
+    size_t fsize = 4 * ALIGN;
+    fake[0] = (word_t)fsize; /* region 0, live, no flags */
+    *(word_t *)(void *)((unsigned char *)fake + fsize) = 0; /* region 0 */
+    ct_snap_drop(&snap);
+    ct_snap_take(&snap, arena, 16384);
+    ts_errors_reset();
+    capheap_heap_free(h, (unsigned char *)fake + HDR_BYTES);
+    ct_assert_one_error(CAPHEAP_ERR_NOT_BLOCK,
+                        (unsigned char *)fake + HDR_BYTES, "free");
+    assert_true(ct_snap_same(&snap));
+    ts_errors_reset();
+    assert_int_equal(
+        capheap_heap_usable_size(h, (unsigned char *)fake + HDR_BYTES), 0);
+    ct_assert_one_error(CAPHEAP_ERR_NOT_BLOCK,
+                        (unsigned char *)fake + HDR_BYTES, "usable_size");
+    ct_snap_drop(&snap);
+
+    ts_errors_reset();
+    capheap_heap_free(h, live);
+    ct_assert_no_error();
+    ts_assert_heap_ok(h);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
+/*
+ * BUG 6 (found by tests/fuzz/fuzz_core.c, input region-start-realloc) -
+ * src/core/heap.c, capheap_heap_add_region(): when a larger region takes
+ * over a tag's control block, the old control block is freed as an ordinary
+ * free block with its counters still in it. One region of 512 bytes (it holds
+ * the control block), a few blocks allocated there, then a region of 17920
+ * bytes of the same tag; p = the old control payload + 32 (on 64-bit the word
+ * before it is the old free_bytes counter, a consistent-looking header):
+ *   expected: realloc(p, 53) reports CAPHEAP_ERR_NOT_BLOCK, returns NULL and
+ *             changes nothing;
+ *   actual (before the fix): returns p with no report.
+ * Fix: wipe the old counters before the block is freed.
+ */
+static void migrated_control_block_leaves_no_header(void **state) {
+    (void)state;
+    ts_errors_install();
+    capheap_heap_t *h = ct_heap_new(2, 1);
+    unsigned char *a = ct_arena(512, 0), *b = ct_arena(17920, 0);
+    assert_int_equal(capheap_heap_add_region(h, a, 512, 0), CAPHEAP_OK);
+    void *v[3];
+    for (int i = 0; i < 3; i++)
+        assert_non_null(v[i] = capheap_heap_alloc(h, 0, 40));
+    ct_find_control_t old = ct_control(h, 0);
+    assert_int_equal(old.region, 0);
+    assert_int_equal(capheap_heap_add_region(h, b, 17920, 0), CAPHEAP_OK);
+    assert_int_equal(ct_control(h, 0).region, 1);
+    ts_assert_heap_ok(h);
+    size_t taken = 0;
+    for (size_t o = ALIGN; o < old.size; o += ALIGN) {
+        unsigned char *p = (unsigned char *)old.ptr + o;
+        ct_snap_t snap;
+        ct_snap_take(&snap, a, 512);
+        ts_errors_reset();
+        void *q = capheap_heap_realloc(h, p, 53);
+        if (q || ts_errors()->count != 1 || !ct_snap_same(&snap))
+            taken++;
+        ct_snap_drop(&snap);
+    }
+    assert_int_equal(taken, 0);
+    ts_assert_heap_ok(h);
+    ct_heap_delete(h);
+    ts_arena_free(a);
+    ts_arena_free(b);
+}
+
+/* Two static words outside every heap: the target of the attack below. */
+static word_t victim[4];
+
+/*
+ * BUG 7 (issue #9, defect 3) - src/core/block.h, list_unlink(): free-list
+ * links were trusted. With the first two words of a freed 64-byte block
+ * overwritten with two addresses (a use-after-free write), the next
+ * allocation of that size unlinks the block and writes a heap address into
+ * a static array outside the heap (write-what-where); with a forged `next`
+ * alone, an allocation follows it.
+ *   expected: the allocation fails, nothing outside the heap is written, the
+ *             error hook hears CAPHEAP_ERR_CORRUPT naming the freed block and
+ *             capheap_error_detail() says CAPHEAP_FAULT_LINK;
+ *   actual (before the fix): victim[] holds a heap address, no report.
+ */
+static void unlink_write_what_where_refused(void **state) {
+    (void)state;
+    ts_errors_install();
+    for (int forge = 0; forge < 3; forge++) {
+        capheap_heap_t *h = ct_heap_new(1, 1);
+        unsigned char *arena = ct_arena(4096, 0);
+        assert_int_equal(capheap_heap_add_region(h, arena, 4096, 0),
+                         CAPHEAP_OK);
+        void *a = capheap_heap_alloc(h, 0, 64);
+        void *x = capheap_heap_alloc(h, 0, 64);
+        void *c = capheap_heap_alloc(h, 0, 64);
+        assert_true(a && x && c);
+        capheap_heap_free(h, x); /* live neighbours: x stays a block */
+        memset(victim, 0, sizeof victim);
+        node_t *n = (node_t *)(void *)block_of(x);
+        if (forge == 0) { /* both links */
+            n->next = (node_t *)(void *)&victim[0];
+            n->pprev = (node_t **)(void *)&victim[1];
+        } else if (forge == 1) { /* next only: followed by unlink */
+            n->next = (node_t *)(void *)&victim[0];
+        } else { /* back link only */
+            n->pprev = (node_t **)(void *)&victim[1];
+        }
+        ts_errors_reset();
+        void *p = capheap_heap_alloc(h, 0, 64);
+        assert_null(p);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(victim[i], 0);
+        ct_assert_one_error(CAPHEAP_ERR_CORRUPT, x, "alloc");
+        const capheap_check_report_t *d = capheap_error_detail();
+        assert_non_null(d);
+        assert_int_equal(d->fault, CAPHEAP_FAULT_LINK);
+        assert_ptr_equal(d->addr, x);
+        /* Freeing a neighbour would merge x: refused the same way. */
+        ts_errors_reset();
+        capheap_heap_free(h, a);
+        ct_assert_one_error(CAPHEAP_ERR_CORRUPT, x, "free");
+        assert_true(capheap_heap_usable_size(h, a) >= 64);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(victim[i], 0);
+        ts_errors_reset();
+        ct_heap_delete(h);
+        ts_arena_free(arena);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(interior_pointer_into_control_block),
         cmocka_unit_test(largest_free_block_not_under_reported),
         cmocka_unit_test(largest_free_aligned_is_the_largest),
         cmocka_unit_test(largest_free_aligned_can_be_had),
+        cmocka_unit_test(nested_region_bookkeeping_is_no_block),
+        cmocka_unit_test(migrated_control_block_leaves_no_header),
+        cmocka_unit_test(unlink_write_what_where_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
