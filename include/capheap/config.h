@@ -100,9 +100,11 @@
  * Link mangling. 1: every free-list link is stored XORed with a per-heap
  * secret (capheap_heap_set_secret()), so that a write into freed memory
  * cannot forge a link that passes the hardening checks without knowing the
- * secret, not even a whole, self-consistent fake block. Costs one XOR per
- * link read or written and one word per heap and per tag. 0 (the default):
- * links are stored as they are.
+ * secret, not even a whole, self-consistent fake block. It stops blind
+ * writes only: a program that can also read freed memory gives the secret
+ * away (a stored NULL is the secret itself; docs/security.md). Costs one
+ * XOR per link read or written and one word per heap and per tag. 0 (the
+ * default): links are stored as they are.
  */
 #ifndef CAPHEAP_MANGLE
 #define CAPHEAP_MANGLE 0

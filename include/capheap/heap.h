@@ -42,7 +42,22 @@
  * interior pointer whose preceding user data happens to form a fully
  * consistent header cannot be told from a block in O(1); capheap_heap_check()
  * finds the damage such a free would do. free reads the word before any
- * pointer that lies between the lowest and highest region address.
+ * pointer that lies between the lowest and highest region address. Inside a
+ * region nested in a live block, a header that claims the enclosing region,
+ * and anything inside a control block, is no block (O(regions) in a heap
+ * that has nested regions, O(1) otherwise).
+ *
+ * Hardened metadata (CAPHEAP_HARDEN, on by default; docs/security.md). The
+ * free lists' links live in freed memory, where a use-after-free write lands.
+ * Before a link is followed or a block leaves its list, the core checks it
+ * (back links agree, reads stay inside the heap, the block carved or merged
+ * has a consistent free header and footer). A mismatch writes nothing: the
+ * allocation returns NULL, the free or realloc leaves its block as it was
+ * (the block stays allocated), and the error hook hears CAPHEAP_ERR_CORRUPT
+ * with the damaged free block's address; capheap_error_detail() has
+ * CAPHEAP_FAULT_LINK and the link expected and found. CAPHEAP_MANGLE adds
+ * per-heap link mangling, so that even a whole forged block needs the
+ * secret (capheap_heap_set_secret()).
  *
  * Invariants (stated once, checked by capheap_heap_check(); the cheap ones on
  * every free): see src/core/block.h.
@@ -184,7 +199,8 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
  *         CAPHEAP_ERR_TOO_LARGE (its block span, after rounding,
  *         exceeds 2^(pointer bits - CAPHEAP_REGION_BITS) bytes),
  * CAPHEAP_ERR_TOO_SMALL (no room for the control block, one smallest block and
- * the end marker).
+ * the end marker), CAPHEAP_ERR_CORRUPT (the tag's control block would move
+ * but a free neighbour of it has damaged links: nothing changed).
  */
 capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
                                       size_t size, unsigned tag);
@@ -193,7 +209,9 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
  * Allocate @p size bytes from regions tagged @p tag. O(1).
  * @return a pointer aligned to CAPHEAP_ALIGNMENT, or NULL when size is 0,
  *         size is too large to describe, the tag has no region, or no free
- *         block of the tag fits. Never calls the error hook.
+ *         block of the tag fits; and NULL when a free list it reads is
+ *         damaged (hardening), the one case that calls the error hook
+ *         (CAPHEAP_ERR_CORRUPT).
  */
 void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size);
 
@@ -219,7 +237,9 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
 
 /**
  * Return a block. NULL is ignored. O(1). Bad pointers go to the error hook
- * (see the file comment) and change nothing.
+ * (see the file comment) and change nothing; so does a free whose merge
+ * would unlink a free neighbour with damaged links (CAPHEAP_ERR_CORRUPT:
+ * the block stays allocated).
  */
 void capheap_heap_free(capheap_heap_t *heap, void *ptr);
 

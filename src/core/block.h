@@ -38,6 +38,9 @@
  *       summary bit is set iff its bitmap word is non-zero.
  *   I6  a tag's counters equal the sums over its blocks.
  *   I7  each region ends with an end marker.
+ *   I8* a listed block's back link names the slot that points at it, and
+ *       its successor's back link names its `next` (checked, with the link
+ *       reads kept inside the heap's span, before any unlink: hardening).
  */
 #ifndef CAPHEAP_CORE_BLOCK_H
 #define CAPHEAP_CORE_BLOCK_H
@@ -391,7 +394,8 @@ static inline bool link_fault(capheap_check_report_t *bad, const node_t *n,
 
 /** Whether @p m, a header inside the heap's span, may be carved or merged
  * as a free block: free, its size inside the span and repeated in its
- * footer (level 1); the whole free_block_ok() (level 2). */
+ * footer, the block after it live and flagged PREV_FREE (level 1); the
+ * whole free_block_ok() (level 2). */
 static inline bool block_usable(const tagctl_t *t, const node_t *m) {
 #if CAPHEAP_HARDEN >= 2
     return free_block_ok(t, m);
@@ -401,7 +405,8 @@ static inline bool block_usable(const tagctl_t *t, const node_t *m) {
     size_t size = hdr_size(hdr);
     return (hdr & F_FREE) && size >= MIN_BLOCK &&
            size <= (size_t)(t->heap->hi - blk) &&
-           prev_footer(blk + size) == size;
+           prev_footer(blk + size) == size &&
+           (*hdr_at(blk + size) & (F_PREV_FREE | F_FREE)) == F_PREV_FREE;
 #else
     (void)t;
     (void)m;
@@ -416,15 +421,17 @@ static inline bool block_usable(const tagctl_t *t, const node_t *m) {
  * slots that pointed at @p n. Level 1 reads through a link only inside the
  * heap's span, at word-aligned addresses (list heads live in a control
  * block, inside it too); level 2 also proves both neighbours free blocks
- * of @p t. If not, @p bad says why.
+ * of @p t. A back link equal to @p head (the list head the caller read the
+ * block from) needs no range check. If not, @p bad says why.
  */
-static inline bool links_ok(const tagctl_t *t, const node_t *n,
-                            capheap_check_report_t *bad) {
+HOT_INLINE bool links_ok_at(const tagctl_t *t, const node_t *n,
+                            node_t *const *head, capheap_check_report_t *bad) {
 #if CAPHEAP_HARDEN
     const struct capheap_heap *h = t->heap;
     uintptr_t lo = (uintptr_t)h->lo, span = (uintptr_t)h->hi - lo;
     node_t **pprev = back_get(t, n);
-    if ((uintptr_t)pprev - lo >= span || (uintptr_t)pprev % sizeof(void *))
+    if (pprev != head &&
+        ((uintptr_t)pprev - lo >= span || (uintptr_t)pprev % sizeof(void *)))
         return link_fault(bad, n, NULL, pprev);
 #if CAPHEAP_HARDEN >= 2
     size_t off = (size_t)((uintptr_t)pprev - (uintptr_t)t->heads);
@@ -447,9 +454,16 @@ static inline bool links_ok(const tagctl_t *t, const node_t *n,
 #else
     (void)t;
     (void)n;
+    (void)head;
     (void)bad;
 #endif
     return true;
+}
+
+/** links_ok_at() for a block that may be anywhere on its list. */
+HOT_INLINE bool links_ok(const tagctl_t *t, const node_t *n,
+                         capheap_check_report_t *bad) {
+    return links_ok_at(t, n, NULL, bad);
 }
 
 /** block_usable() and links_ok() for a block about to leave its list. */

@@ -126,7 +126,7 @@ HOT_INLINE void *take(tagctl_t *t, char *blk, size_t b, size_t s,
     size_t rest = size - s;
     char *live = blk;
     size_t rb = rest >= MIN_BLOCK ? bin_of(rest) : b + 1;
-    if (rb != b && !links_ok(t, (node_t *)(void *)blk, bad))
+    if (rb != b && !links_ok_at(t, (node_t *)(void *)blk, &t->heads[b], bad))
         return NULL;
     if (rest >= MIN_BLOCK) {
         *hdr_at(blk) = hdr - s;

@@ -24,12 +24,12 @@
 
 /* Every capability bit ESP-IDF names, and the invalid bit. */
 static const uint32_t bits[] = {
-    MALLOC_CAP_EXEC,         MALLOC_CAP_32BIT,        MALLOC_CAP_8BIT,
-    MALLOC_CAP_DMA,          MALLOC_CAP_PID2,         MALLOC_CAP_PID3,
-    MALLOC_CAP_PID4,         MALLOC_CAP_PID5,         MALLOC_CAP_PID6,
-    MALLOC_CAP_PID7,         MALLOC_CAP_SPIRAM,       MALLOC_CAP_INTERNAL,
-    MALLOC_CAP_DEFAULT,      MALLOC_CAP_IRAM_8BIT,    MALLOC_CAP_RETENTION,
-    MALLOC_CAP_RTCRAM,       MALLOC_CAP_TCM,          MALLOC_CAP_DMA_DESC_AHB,
+    MALLOC_CAP_EXEC,         MALLOC_CAP_32BIT,         MALLOC_CAP_8BIT,
+    MALLOC_CAP_DMA,          MALLOC_CAP_PID2,          MALLOC_CAP_PID3,
+    MALLOC_CAP_PID4,         MALLOC_CAP_PID5,          MALLOC_CAP_PID6,
+    MALLOC_CAP_PID7,         MALLOC_CAP_SPIRAM,        MALLOC_CAP_INTERNAL,
+    MALLOC_CAP_DEFAULT,      MALLOC_CAP_IRAM_8BIT,     MALLOC_CAP_RETENTION,
+    MALLOC_CAP_RTCRAM,       MALLOC_CAP_TCM,           MALLOC_CAP_DMA_DESC_AHB,
     MALLOC_CAP_DMA_DESC_AXI, MALLOC_CAP_CACHE_ALIGNED, MALLOC_CAP_SIMD,
     MALLOC_CAP_INVALID};
 #define NBITS (sizeof bits / sizeof bits[0])
@@ -123,8 +123,8 @@ static void mask_zero(void) {
         free_all += s.free_bytes;
         total_all += s.total_bytes;
         min_all += s.minimum_free_bytes;
-        largest = s.largest_free_block > largest ? s.largest_free_block
-                                                 : largest;
+        largest =
+            s.largest_free_block > largest ? s.largest_free_block : largest;
     }
     assert_true(largest > 0);
     assert_int_equal(heap_caps_get_free_size(0), free_all);
@@ -139,8 +139,9 @@ static void mask_zero(void) {
 /* Live blocks of random sizes and masks, every other one freed. */
 static void fragment(uint64_t seed) {
     static const uint32_t masks[] = {
-        MALLOC_CAP_8BIT,   MALLOC_CAP_32BIT, MALLOC_CAP_DMA,
-        MALLOC_CAP_EXEC,   MALLOC_CAP_SIMD,  MALLOC_CAP_SPIRAM,
+        MALLOC_CAP_8BIT,   MALLOC_CAP_32BIT,
+        MALLOC_CAP_DMA,    MALLOC_CAP_EXEC,
+        MALLOC_CAP_SIMD,   MALLOC_CAP_SPIRAM,
         MALLOC_CAP_RTCRAM, MALLOC_CAP_DEFAULT | MALLOC_CAP_INTERNAL};
     static void *live[600];
     ts_rng_t r;
@@ -212,8 +213,8 @@ static void reserve_is_not_offered(void **state) {
     /* All of DRAM kept but 4 KiB: its largest block, larger than any of
      * D/IRAM, is no longer what an 8BIT request gets from it. */
     assert_true(s.largest_free_block > 8192);
-    assert_int_equal(
-        capheap_caps_set_reserve(ch, "DRAM", s.free_bytes - 4096), CAPHEAP_OK);
+    assert_int_equal(capheap_caps_set_reserve(ch, "DRAM", s.free_bytes - 4096),
+                     CAPHEAP_OK);
     check_all_masks(true);
     fragment(0x5eed);
     check_all_masks(false);
