@@ -8,7 +8,7 @@ CAPHEAP_TEST_SCALE ?=
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= core multi_heap caps
 
-.PHONY: all run debug-demo test bench install asan valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
         format-check deps ci-deps mutation clean help fuzz
 
 all: $(BUILD)/Makefile
@@ -51,6 +51,21 @@ install: deps
 ## asan: the suite under AddressSanitizer and UBSan
 asan:
 	$(MAKE) test BUILD=build-asan CONFIG="-DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_BENCH=OFF"
+
+## tsan: the suite built with clang under ThreadSanitizer; any report fails its test
+# halt_on_error: the first report ends the program with TSan's exit code, so
+# ctest counts it as a failure (a report alone would not change the result).
+# A fifth of the randomized work by default: TSan runs 5-15 times slower, and
+# it sees a race on the first interleaving that has one, not by chance.
+tsan:
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $${TSAN_OPTIONS:-}" \
+	  $(MAKE) test BUILD=build-tsan CONFIG="-DCMAKE_C_COMPILER=clang \
+	  -DCAPHEAP_SANITIZE=thread -DCAPHEAP_BUILD_BENCH=OFF" \
+	  CAPHEAP_TEST_SCALE=$(or $(CAPHEAP_TEST_SCALE),0.2)
+
+## caps-race: issue #9's reproduction at full length (10^7 allocations by racing masks)
+caps-race: all
+	CAPHEAP_TEST_SCALE=20 $(BUILD)/tests/caps_test_caps_threads
 
 ## valgrind: the suite under Valgrind memcheck (each test runs inside it)
 valgrind:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What each diagnostics option costs (issue #5): bytes per block and
-# instructions per operation of the core, beside the build without it.
+# What each hardening and diagnostics option costs (issues #5, #9): bytes
+# per block and instructions per operation of the core, beside the default.
 #   bench/debug_cost.sh        prints a Markdown table
 # Per option: an -O2 build of capheap-bench with port none (as make bench's
 # "port none" figures), the steady trace replayed under callgrind (Ir of
@@ -11,7 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 configs=(
-  "off:"
+  "default (hardening 1):"
+  "hardening off:-DCAPHEAP_HARDEN=0"
+  "hardening 2:-DCAPHEAP_HARDEN=2"
+  "mangled links:-DCAPHEAP_MANGLE=1"
   "light poisoning:-DCAPHEAP_POISONING=1"
   "comprehensive poisoning:-DCAPHEAP_POISONING=2"
   "owners:-DCAPHEAP_OWNERS=1"

@@ -32,12 +32,26 @@
  * the *_by functions); tracing and ESP-IDF's hooks hang on it. With
  * CAPHEAP_HOOKS 0 (the default) it does not exist and costs nothing.
  *
- * Thread safety: the core heap takes the lock set with
- * capheap_heap_set_lock(ch->heap, lock) around each core operation; the
- * capability layer's own state (types, the choice cache) changes only in
- * init, add_region and set_reserve, which the application calls before
- * other threads use the heap. heap_caps_init() gives the global heap the
- * port's default lock.
+ * Threads, cores and interrupts: give the heap a lock with
+ * capheap_heap_set_lock(ch->heap, lock) (heap_caps_init() gives the global
+ * heap the port's default lock). Then alloc, aligned_alloc, free, realloc,
+ * usable_size, block_type, total_size, stats, check, check_addr and
+ * satisfiable (and the *_by variants) may run concurrently with each other
+ * on any threads or cores. The choice cache they share is written only
+ * under that lock and read without it through a sequence counter
+ * (capheap_caps_slot_t); types are published by an atomic count.
+ * capheap_caps_add_region(), capheap_caps_add_region_with_caps() and
+ * capheap_caps_set_reserve() may run while other threads allocate and
+ * free: the cache is emptied under the lock, and a request that overlaps
+ * them gets the choice from before or after. They may not run concurrently
+ * with each other or with capheap_caps_init() (one configuring thread).
+ * capheap_caps_init(), capheap_caps_enable_nonos_stack_heaps() and
+ * capheap_caps_set_observer() run before other threads use the heap.
+ * The lock is required for any concurrency: without one the cache and the
+ * core are for one thread. No function here may be called from an
+ * interrupt handler (see heap.h: every port's lock blocks or spins);
+ * capheap_caps_dram_to_iram() and capheap_caps_iram_to_dram() are pure and
+ * may.
  */
 #ifndef CAPHEAP_CAPS_H
 #define CAPHEAP_CAPS_H
@@ -119,13 +133,42 @@ typedef struct {
     uint8_t tags[CAPHEAP_CAPS_MAX_TYPES]; /**< candidates, in order */
 } capheap_caps_choice_t;
 
-/** A memory type as the capability heap uses it. */
+/* Members that threads read without the heap's lock are C11 atomics. C++
+ * sees the same layout with plain types and must not touch them. */
+#ifdef __cplusplus
+#define CAPHEAP_SHARED(type) type
+#else
+#define CAPHEAP_SHARED(type) _Atomic type
+#endif
+
+/**
+ * A slot of the selection cache. @p choice is written and read only under
+ * the heap's lock (the core reads the candidate tags under it too); the
+ * allocation fast path takes no lock of its own: it reads @p request and
+ * @p meta, lets the core allocate from @p choice's tags, and keeps the
+ * block only if @p seq did not move meanwhile (else it frees it and takes
+ * the locked path). Writers make @p seq odd while at work; they hold the
+ * lock, so no atomic read-modify-write is needed (Cortex-M0+ has none).
+ */
+typedef struct {
+    CAPHEAP_SHARED(uint32_t) seq;     /**< odd while a writer is at work */
+    CAPHEAP_SHARED(uint32_t) request; /**< choice.request */
+    CAPHEAP_SHARED(uint32_t) meta;    /**< choice.count | choice.flags << 8 */
+    capheap_caps_choice_t choice;     /**< under the heap's lock */
+} capheap_caps_slot_t;
+
+/** A memory type as the capability heap uses it. Name and caps never change
+ * once the type is counted in capheap_caps_t::type_count. */
 typedef struct {
     const char *name;
     uint32_t caps[CAPHEAP_PRIOS];
-    uint32_t all;   /**< OR of caps[] */
-    size_t reserve; /**< bytes kept for requests only this type serves */
-    uint8_t alias;  /**< regions are D/IRAM seen on both buses */
+    uint32_t all; /**< OR of caps[] */
+    CAPHEAP_SHARED(size_t)
+    reserve; /**< bytes kept for requests only this
+                  type serves */
+    CAPHEAP_SHARED(uint8_t)
+    alias; /**< regions are D/IRAM seen on both
+                buses */
 } capheap_caps_type_t;
 
 /** A region that start-up stacks still use, added later. */
@@ -175,13 +218,13 @@ typedef struct {
 #if CAPHEAP_HOOKS
     capheap_caps_observer_t observer; /**< capheap_caps_set_observer() */
 #endif
-    uint8_t type_count;
+    CAPHEAP_SHARED(uint8_t) type_count; /**< published after its type */
     uint8_t pending_count;
     bool started;    /**< enable_nonos_stack_heaps() has run */
     bool monitoring; /**< a minimum-free monitoring window is open */
     capheap_caps_type_t types[CAPHEAP_CAPS_MAX_TYPES];
     capheap_caps_pending_t pending[CAPHEAP_CAPS_MAX_PENDING];
-    capheap_caps_choice_t cache[CAPHEAP_CAPS_CACHE];
+    capheap_caps_slot_t cache[CAPHEAP_CAPS_CACHE];
     size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /**< minima before the window */
     void *heap_storage[CAPHEAP_HEAP_STORAGE_SIZE(CAPHEAP_CAPS_MAX_REGIONS,
                                                  CAPHEAP_CAPS_MAX_TYPES) /
@@ -201,7 +244,9 @@ typedef struct {
  * fragments too small for a block dropped, neighbours of the same type
  * merged. Start-up-stack regions wait for
  * capheap_caps_enable_nonos_stack_heaps(). Touches the memory of every region
- * (block headers).
+ * (block headers). Not concurrently with any other call on @p ch; set the
+ * lock (capheap_heap_set_lock(ch->heap, ...)) after it, before threads
+ * share the heap.
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL, bad chip data, too many
  *         reservations); CAPHEAP_ERR_OVERLAP (two reservations overlap);
  *         CAPHEAP_ERR_NO_SLOT (more regions than CAPHEAP_CAPS_MAX_REGIONS).
@@ -211,7 +256,8 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
                                 const capheap_caps_reservation_t *extra,
                                 size_t extra_count);
 
-/** Add the start-up-stack regions held back by init. Idempotent. */
+/** Add the start-up-stack regions held back by init. Idempotent. Before
+ * other threads use the heap (as ESP-IDF calls it, during start-up). */
 void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch);
 
 /**
@@ -229,7 +275,8 @@ capheap_err_t capheap_caps_add_region(capheap_caps_t *ch, uintptr_t start,
  * The range may not straddle the start or end of an existing heap nor equal
  * one; it may lie inside one (a buffer made into a heap) or beside it.
  * After start-up its minimum free starts at 0 so it never raises the
- * minimum-free figures.
+ * minimum-free figures. May run while other threads allocate and free, not
+ * concurrently with another add_region, set_reserve or init of @p ch.
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (NULL caps, start 0,
  *         end <= start); CAPHEAP_ERR_OVERLAP; CAPHEAP_ERR_NO_SLOT (no type
  *         or region slot left); CAPHEAP_ERR_TOO_SMALL.
@@ -246,6 +293,7 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
  * last @p bytes of this type alone; a request only reserved types can serve
  * (a DMA buffer) may use them. Beyond ESP-IDF, which lets plain requests eat
  * internal DMA memory while PSRAM has room. 0 turns it off (the default).
+ * May run while other threads allocate (as add_region).
  * @return CAPHEAP_OK or CAPHEAP_ERR_INVALID_ARG (unknown type).
  */
 capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,

@@ -4,6 +4,10 @@
  *
  * The options that turn diagnostics on (CAPHEAP_POISONING and the others) are
  * described in config.h; docs/debugging.md shows them at work.
+ *
+ * Threads: capheap_describe_fault() only formats the report it is given
+ * (no heap state): any thread, concurrently with anything; not from an
+ * interrupt handler where snprintf-like formatting is not allowed.
  */
 #ifndef CAPHEAP_DEBUG_H
 #define CAPHEAP_DEBUG_H

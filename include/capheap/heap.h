@@ -28,9 +28,29 @@
  * that region (one pointer per size class that can occur there); the heap
  * object holds three words per region slot and one per tag slot.
  *
- * Locking. When a lock was set with capheap_heap_set_lock(), every function
- * that reads or writes blocks takes it through the port (port.h). Without a
- * lock the heap is not thread-safe.
+ * Threads, cores and interrupts. When a lock was set with
+ * capheap_heap_set_lock(), every function that reads or writes blocks,
+ * statistics, the owner table or the check cursor takes it through the port
+ * (port.h), so alloc, aligned_alloc, free, realloc, the size and block
+ * queries, the statistics, check, check_tag, check_addr, check_step, walk
+ * and the owner queries may run concurrently with each other on any threads
+ * or cores. Without a lock the heap is for one thread. Set-up functions are
+ * not: capheap_heap_init(), capheap_heap_set_lock() and
+ * capheap_heap_set_secret() run before other threads use the heap;
+ * capheap_heap_add_region() may run while others allocate (it takes the lock)
+ * but not concurrently with another add_region or
+ * reset_min_free/restore_min_free pair on the same tag;
+ * region_count/region_info read the region table without the lock (call them
+ * when no add_region can run). capheap_heap_walk() holds the lock while it
+ * calls the callback, which must not call into the heap.
+ * capheap_set_error_hook() is process-wide and belongs to start-up (error.c
+ * stores it plainly); the hook itself is called outside the lock, on the thread
+ * that erred. Interrupt handlers: no function here is safe to call from an ISR
+ * on any port. pthread: a mutex may block. spinlock: an ISR that interrupts the
+ * holder on its own core spins forever. freertos: the lock is
+ * portENTER_CRITICAL, not the _ISR variant. none: no lock at all, so an ISR
+ * would run inside the interrupted call. Pure functions that touch no heap
+ * (capheap_err_str(), capheap_fault_str()) are the exception.
  *
  * Bad input is reported through the error hook (capheap_set_error_hook())
  * before anything is modified, then the call returns as a no-op (free) or
@@ -219,6 +239,8 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size);
  * Allocate @p size bytes from the first of @p count tags, in the order
  * given, that has room: what a caller with a preference list would do with
  * capheap_heap_alloc(), with the request worked out once. O(count).
+ * @p tags is read only while the heap's lock is held: the capability layer
+ * passes its cache slot's list, which other threads rewrite under the lock.
  * @return as for capheap_heap_alloc(); NULL when count is 0.
  */
 void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
@@ -358,6 +380,25 @@ capheap_err_t capheap_heap_set_secret(capheap_heap_t *heap, uintptr_t secret);
  * it points to); NULL means no locking.
  */
 void capheap_heap_set_lock(capheap_heap_t *heap, void *lock);
+
+/**
+ * Take / release the heap's lock (nothing when it has none), for a layer
+ * built on the heap that keeps shared state of its own (the capability
+ * layer's selection cache). No heap function may be called while it is
+ * held: the port's locks are not recursive. Not from an interrupt handler
+ * unless the port's lock is an interrupt-masking one.
+ */
+#ifdef CAPHEAP_PORT_NONE
+static inline void capheap_heap_lock(capheap_heap_t *heap) {
+    (void)heap;
+}
+static inline void capheap_heap_unlock(capheap_heap_t *heap) {
+    (void)heap;
+}
+#else
+void capheap_heap_lock(capheap_heap_t *heap);
+void capheap_heap_unlock(capheap_heap_t *heap);
+#endif
 
 /**
  * Which invariant capheap_heap_check() found broken (block.h states them).

@@ -12,6 +12,12 @@
  * malloc_usable_size, and newlib's _malloc_r family) are these functions. On
  * a host they exist only under the capheap_ names, so a program can use the
  * simulated chip and keep its own C library heap.
+ *
+ * Threads, cores and interrupts: every function here may run concurrently
+ * with every other and with the heap_caps_* API, on any thread or core:
+ * they use the global heap, which the first call builds exactly once even
+ * when first calls race (esp_heap_caps_init.h) and which has the port's
+ * default lock. None may be called from an interrupt handler.
  */
 #ifndef CAPHEAP_MALLOC_H
 #define CAPHEAP_MALLOC_H

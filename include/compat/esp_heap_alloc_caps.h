@@ -12,6 +12,11 @@
  *   at which it matched; here each heap counts once.
  * - esp_ptr_dma_capable() knew only the ESP32's range; here it asks the chip
  *   in use.
+ *
+ * Threads: as esp_heap_caps.h (any thread or core, concurrently; lazy
+ * start-up once); heap_alloc_caps_init() and
+ * heap_alloc_enable_nonos_stack_tag() belong to start-up. None from an
+ * interrupt handler.
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_ALLOC_CAPS_H
 #define CAPHEAP_COMPAT_ESP_HEAP_ALLOC_CAPS_H

@@ -17,6 +17,20 @@
  * - Bad pointers go to capheap's error hook (capheap_set_error_hook()) and
  *   change nothing, instead of an assertion deep in the allocator.
  * - heap_caps_calloc_prefer() reports n * size to the failure callback.
+ *
+ * Threads, cores and interrupts: every function here may run concurrently
+ * with every other on any thread or core, except where its comment says
+ * otherwise: the global heap has the port's default lock, its lazy
+ * start-up runs once however many first calls race, and the failure
+ * callback and the malloc() external-memory limit are atomics (a call
+ * racing with their change sees the old or the new value). The exception:
+ * the monitor_local_minimum_free_size start/stop pair belongs to one thread
+ * at a time (a window is one thread's, as on ESP-IDF); heap_caps_walk*(),
+ * heap_caps_dump*() and heap_caps_print_heap_info() hold the heap's lock
+ * for the whole walk, so other threads wait, and a walker must not call
+ * any heap function (the lock is not recursive: it would deadlock). None may
+ * be called from an interrupt handler (ESP-IDF allows none either; its
+ * _ISR-safe allocation needs MALLOC_CAP_ISR-style heaps capheap lacks).
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
 #define CAPHEAP_COMPAT_ESP_HEAP_CAPS_H

@@ -1,6 +1,15 @@
 /**
  * @file esp_heap_caps_init.h
  * @brief ESP-IDF's heap start-up and runtime region API, over capheap.
+ *
+ * Threads: the global heap is built by heap_caps_init() or, lazily, by the
+ * first call of any allocation function; lazy first calls may race (one
+ * builds under the port's default lock, the others wait). An explicit
+ * heap_caps_init() rebuilds from scratch: call it once at start-up, before
+ * other threads allocate. capheap_esp_set_chip() and capheap_esp_reserve()
+ * come before that build. heap_caps_add_region*() may run while other
+ * threads allocate, but not concurrently with each other. No function here
+ * may be called from an interrupt handler.
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_INIT_H
 #define CAPHEAP_COMPAT_ESP_HEAP_CAPS_INIT_H

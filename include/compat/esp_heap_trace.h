@@ -32,8 +32,13 @@
  *
  * Thread safety: the trace state is guarded by the port's default lock
  * (the one heap_caps_init() gives the heap), taken outside the heap's own
- * critical sections. Printing takes the lock per record, so a dump may
- * interleave with allocations of other threads.
+ * critical sections, so every heap_trace_* function may run concurrently
+ * with every other and with allocations on any thread or core.
+ * capheap_trace_set_clock() and capheap_trace_set_output() belong to
+ * start-up. Printing takes the lock per record, so a dump may interleave
+ * with allocations of other threads. The hooks are called on the
+ * allocating thread, outside every capheap lock. Nothing here may be
+ * called from an interrupt handler.
  *
  * Differences from ESP-IDF, each for a reason:
  * - heap_trace_init_tohost() returns ESP_ERR_NOT_SUPPORTED: there is no

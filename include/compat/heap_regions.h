@@ -30,7 +30,12 @@
  * - No vApplicationMallocFailedHook() call on failure.
  * - Locking: none by default (the original entered a global critical
  *   section). Give the heap a lock with
- *   capheap_heap_set_lock(capheap_heap_regions_heap(), lock).
+ *   capheap_heap_set_lock(capheap_heap_regions_heap(), lock); then
+ *   allocation, free and the size queries may run concurrently on any
+ *   threads or cores. vPortDefineHeapRegionsTagged() and
+ *   capheap_heap_regions_reset_for_test() come before other threads use the
+ *   heap; the region queries read the table it set up, without the lock.
+ *   None may be called from an interrupt handler (capheap/heap.h).
  *
  * BaseType_t: FreeRTOS's type when its headers (FreeRTOS.h or portmacro.h)
  * were included before this one, otherwise `long`. The library and its

@@ -25,6 +25,13 @@
  *   false, free and set-up calls do nothing.
  * - The lock need not be recursive: no function here takes it twice.
  *
+ * Threads, cores and interrupts: with a lock (multi_heap_set_lock()) every
+ * function may run concurrently with every other on the same heap, except
+ * multi_heap_register() and multi_heap_set_lock() themselves, which come
+ * first, and the reset/restore of the minimum-free figure, which belong to
+ * one thread at a time. Without a lock a heap is one thread's. None may be
+ * called from an interrupt handler (see capheap/heap.h for each port).
+ *
  * Not provided: multi_heap_aligned_alloc_offs(),
  * multi_heap_get_full_block_size(), multi_heap_find_containing_block().
  */

@@ -6,19 +6,64 @@
  * (cached per mask), and each type is tried in turn. Dual-mapped D/IRAM
  * serves EXEC requests through the instruction-bus alias (alias.c).
  */
+#include <stdatomic.h>
+
 #include "core/cstring.h"
 
 #include "alias.h"
 #include "capheap/caps.h"
 #include "layout.h"
 
-/* ---- set-up ------------------------------------------------------------ */
+/* Shared members (caps.h's CAPHEAP_SHARED): what they order is said where
+ * they are used; plain loads and stores on every target. */
+#define LOAD(p)     atomic_load_explicit((p), memory_order_relaxed)
+#define STORE(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+#ifdef CAPHEAP_PORT_NONE /* one thread: there is no order to keep */
+#define ACQUIRE memory_order_relaxed
+#define RELEASE memory_order_relaxed
+#else
+#define ACQUIRE memory_order_acquire
+#define RELEASE memory_order_release
+#endif
+
+/* Types counted here are complete (add_region publishes the count last). */
+static inline unsigned type_count(const capheap_caps_t *ch) {
+    return atomic_load_explicit(&ch->type_count, ACQUIRE);
+}
+
+/* ---- the selection cache ----------------------------------------------- */
+
+static inline capheap_caps_slot_t *slot_of(capheap_caps_t *ch,
+                                           uint32_t request) {
+    return &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
+}
+
+/* Lock held. The counter is odd while the slot changes, and moves by two,
+ * so a fast path that saw it before and after knows whether it changed. */
+CAPHEAP_NOINLINE static void publish(capheap_caps_slot_t *s,
+                                     const capheap_caps_choice_t *c) {
+    uint32_t seq = LOAD(&s->seq);
+    STORE(&s->seq, seq + 1);
+    atomic_thread_fence(RELEASE);
+    STORE(&s->request, c->request);
+    STORE(&s->meta, (uint32_t)c->count | (uint32_t)c->flags << 8);
+    s->choice = *c;
+    atomic_store_explicit(&s->seq, seq + 2, RELEASE);
+}
 
 /* Types, regions or reserves changed: forget every worked-out request. An
- * all-zero slot is the true answer for mask 0 (nothing qualifies). */
+ * all-zero slot is the true answer for mask 0 (nothing qualifies). Takes the
+ * lock, so that no choice worked out before the change is published after
+ * it (fill runs under the lock too). */
 static void invalidate(capheap_caps_t *ch) {
-    memset(ch->cache, 0, sizeof ch->cache);
+    static const capheap_caps_choice_t none; /* the answer for mask 0 */
+    capheap_heap_lock(ch->heap);
+    for (unsigned i = 0; i < CAPHEAP_CAPS_CACHE; i++)
+        publish(&ch->cache[i], &none);
+    capheap_heap_unlock(ch->heap);
 }
+
+/* ---- set-up ------------------------------------------------------------ */
 
 static capheap_err_t add_piece(capheap_caps_t *ch, const capheap_avail_t *a) {
     capheap_err_t err = capheap_heap_add_region(
@@ -35,8 +80,8 @@ static void set_type(capheap_caps_type_t *t, const char *name,
         t->caps[p] = caps[p];
         t->all |= caps[p];
     }
-    t->reserve = 0;
-    t->alias = 0;
+    STORE(&t->reserve, 0);
+    STORE(&t->alias, 0);
 }
 
 capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
@@ -66,9 +111,9 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
     ch->iram_lo = lo <= hi ? lo : 0;
     ch->iram_span = lo <= hi ? hi - lo : 0;
     ch->max_alloc = chip->max_alloc;
-    ch->type_count = chip->type_count;
     for (unsigned i = 0; i < chip->type_count; i++)
         set_type(&ch->types[i], chip->types[i].name, chip->types[i].caps);
+    STORE(&ch->type_count, chip->type_count);
 
     capheap_avail_t av[CAPHEAP_CAPS_MAX_REGIONS];
     size_t n = 0;
@@ -87,7 +132,7 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
     }
     for (size_t i = 0; i < n && !err; i++) {
         if (capheap_alias_of_dram(chip, av[i].start))
-            ch->types[av[i].type].alias = 1;
+            STORE(&ch->types[av[i].type].alias, 1);
         if (!av[i].startup_stack) {
             err = add_piece(ch, &av[i]);
         } else if (ch->pending_count <
@@ -130,7 +175,7 @@ static capheap_err_t check_heap_overlap(capheap_caps_t *ch, uintptr_t start,
 
 static int find_type(const capheap_caps_t *ch,
                      const uint32_t caps[CAPHEAP_PRIOS]) {
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0, n = type_count(ch); t < n; t++) {
         if (ch->types[t].caps[0] == caps[0] &&
             ch->types[t].caps[1] == caps[1] && ch->types[t].caps[2] == caps[2])
             return (int)t;
@@ -150,9 +195,9 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
     int t = find_type(ch, caps);
     bool fresh = t < 0;
     if (fresh) {
-        if (ch->type_count == CAPHEAP_CAPS_MAX_TYPES)
+        if (LOAD(&ch->type_count) == CAPHEAP_CAPS_MAX_TYPES)
             return CAPHEAP_ERR_NO_SLOT;
-        t = ch->type_count;
+        t = LOAD(&ch->type_count);
         set_type(&ch->types[t], "added", caps);
     }
     capheap_stats_t before;
@@ -161,10 +206,12 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
                                   (unsigned)t);
     if (err)
         return err;
+    /* Counted only now that the type is complete: readers load the count
+     * with acquire and then read the type without a lock. */
     if (fresh)
-        ch->type_count++;
+        atomic_store_explicit(&ch->type_count, (uint8_t)(t + 1), RELEASE);
     if (capheap_alias_of_dram(ch->chip, start))
-        ch->types[t].alias = 1;
+        STORE(&ch->types[t].alias, 1);
     /* After start-up a new heap must not raise the minimum-free figures. */
     if (ch->started)
         capheap_heap_restore_min_free(ch->heap, (unsigned)t,
@@ -197,9 +244,9 @@ static bool same_name(const char *a, const char *b) {
 
 capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
                                        const char *type_name, size_t bytes) {
-    for (unsigned t = 0; ch && type_name && t < ch->type_count; t++) {
+    for (unsigned t = 0, n = ch ? type_count(ch) : 0; type_name && t < n; t++) {
         if (same_name(ch->types[t].name, type_name)) {
-            ch->types[t].reserve = bytes;
+            STORE(&ch->types[t].reserve, bytes);
             invalidate(ch);
             return CAPHEAP_OK;
         }
@@ -246,7 +293,7 @@ enum {
 };
 
 bool capheap_caps_satisfiable(const capheap_caps_t *ch, uint32_t caps) {
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0, n = type_count(ch); t < n; t++) {
         if ((ch->types[t].all & caps) == caps)
             return true;
     }
@@ -282,21 +329,22 @@ static size_t adjust(const capheap_chip_t *chip, uint32_t *caps) {
 /* Work out a request once: its adjusted mask, and the types that qualify in
  * ESP-IDF's order (priority level first, then type order; each type once,
  * since a later level adds nothing). */
-static const capheap_caps_choice_t *
-fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
+static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
+                 uint32_t request) {
     uint32_t caps = request, seen = 0;
     size_t hw = adjust(ch->chip, &caps);
     bool plain = false, reserved = false;
+    unsigned n = type_count(ch);
     c->count = 0;
     for (int p = 0; hw && p < CAPHEAP_PRIOS; p++) {
-        for (unsigned t = 0; t < ch->type_count; t++) {
+        for (unsigned t = 0; t < n; t++) {
             const capheap_caps_type_t *ty = &ch->types[t];
             if ((ty->caps[p] & caps) && (ty->all & caps) == caps &&
                 !(seen & (1u << t))) {
                 seen |= 1u << t;
                 c->tags[c->count++] = (uint8_t)t;
-                plain |= ty->reserve == 0;
-                reserved |= ty->reserve != 0;
+                plain |= LOAD(&ty->reserve) == 0;
+                reserved |= LOAD(&ty->reserve) != 0;
             }
         }
     }
@@ -311,22 +359,31 @@ fill(capheap_caps_t *ch, capheap_caps_choice_t *c, uint32_t request) {
     c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
                          (plain && reserved ? NEEDS_RESERVE : 0) |
                          (c->align > ROUNDED_BY_CORE ? NEEDS_ALIGN : 0));
-    return c;
 }
 
-static inline const capheap_caps_choice_t *choose(capheap_caps_t *ch,
-                                                  uint32_t request) {
-    capheap_caps_choice_t *c =
-        &ch->cache[(request * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->request == request)
-        return c;
-    return fill(ch, c, request);
+/* The choice for @p request, in @p c: from the cache, else worked out and
+ * published, all under the lock (so that no choice made before a change of
+ * types or reserves is published after invalidate()). The caller's copy
+ * stays right whatever other threads do: types are never removed, and a
+ * choice made before add_region or set_reserve is one the call could have
+ * got before them. */
+static void choose(capheap_caps_t *ch, uint32_t request,
+                   capheap_caps_choice_t *c) {
+    capheap_caps_slot_t *s = slot_of(ch, request);
+    capheap_heap_lock(ch->heap);
+    if (s->choice.request == request) {
+        *c = s->choice;
+    } else {
+        fill(ch, c, request);
+        publish(s, c);
+    }
+    capheap_heap_unlock(ch->heap);
 }
 
 /* Whether type @p t may give @p size bytes: its reserve is kept from
  * requests that a type without a reserve could also serve. */
 static bool reserve_allows(capheap_caps_t *ch, unsigned t, size_t size) {
-    size_t keep = ch->types[t].reserve;
+    size_t keep = LOAD(&ch->types[t].reserve);
     if (!keep)
         return true;
     size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
@@ -350,7 +407,7 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
         void *p;
         if ((c->flags & NEEDS_RESERVE) && !reserve_allows(ch, t, size))
             continue;
-        if ((c->flags & NEEDS_EXEC) && ch->types[t].alias)
+        if ((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))
             p = capheap_alias_alloc_exec(ch, t, alignment, size);
         else if (alignment > CAPHEAP_ALIGNMENT)
             p = capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
@@ -365,12 +422,25 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
 /* Everything capheap_caps_alloc() does not do inline. */
 CAPHEAP_NOINLINE static void *alloc_slow(capheap_caps_t *ch, size_t size,
                                          uint32_t caps) {
+    capheap_caps_choice_t c;
     if (size - 1 >= ch->max_alloc) /* 0 wraps */
         return NULL;
-    return alloc_full(ch, choose(ch, caps), 1, size);
+    choose(ch, caps, &c);
+    return alloc_full(ch, &c, 1, size);
 }
 
-/* Hot path: a cached plain request is one core call, made as a tail call.
+#ifndef CAPHEAP_PORT_NONE
+/* The slot changed while the fast path allocated: its block may be of
+ * another request's types. Done again on the locked path. */
+CAPHEAP_NOINLINE static void *alloc_raced(capheap_caps_t *ch, void *p,
+                                          size_t size, uint32_t caps) {
+    if (p)
+        capheap_heap_free(ch->heap, p);
+    return alloc_slow(ch, size, caps);
+}
+#endif
+
+/* Hot path: a cached plain request is one core call.
  * With hooks it is the unobserved body of capheap_caps_alloc_by(). */
 #if CAPHEAP_HOOKS
 static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
@@ -378,11 +448,24 @@ static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
 void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps)
 #endif
 {
-    const capheap_caps_choice_t *c =
-        &ch->cache[(caps * 0x9E3779B1u) >> 28 & (CAPHEAP_CAPS_CACHE - 1)];
-    if (c->request != caps || c->flags || size - 1 >= ch->max_alloc)
+    capheap_caps_slot_t *s = slot_of(ch, caps);
+#ifndef CAPHEAP_PORT_NONE
+    uint32_t seq = atomic_load_explicit(&s->seq, ACQUIRE);
+#endif
+    uint32_t meta = LOAD(&s->meta);
+    if (LOAD(&s->request) != caps || (meta & 0xff00) ||
+        size - 1 >= ch->max_alloc)
         return alloc_slow(ch, size, caps);
-    return capheap_heap_alloc_from(ch->heap, c->tags, c->count, size);
+    /* The core reads the tags under the lock, where they cannot change;
+     * whether they still belong to this request shows in the counter. */
+    void *p =
+        capheap_heap_alloc_from(ch->heap, s->choice.tags, meta & 0xff, size);
+#ifndef CAPHEAP_PORT_NONE /* one thread: nothing changed the slot */
+    atomic_thread_fence(ACQUIRE);
+    if (LOAD(&s->seq) != seq)
+        return alloc_raced(ch, p, size, caps);
+#endif
+    return p;
 }
 
 #if CAPHEAP_HOOKS
@@ -393,10 +476,12 @@ void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
                                  size_t size, uint32_t caps)
 #endif
 {
+    capheap_caps_choice_t c;
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
         size - 1 >= ch->max_alloc)
         return NULL;
-    return alloc_full(ch, choose(ch, caps), alignment, size);
+    choose(ch, caps, &c);
+    return alloc_full(ch, &c, alignment, size);
 }
 
 #if CAPHEAP_HOOKS
@@ -508,14 +593,16 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
     }
     bool alias = maybe_alias(ch, ptr);
     int t = capheap_caps_block_type(ch, ptr);
-    const capheap_caps_choice_t *c = choose(ch, caps);
+    capheap_caps_choice_t choice;
+    const capheap_caps_choice_t *c = &choice;
+    choose(ch, caps, &choice);
     if (t < 0 || c->count == 0 || size > ch->max_alloc)
         return NULL;
     /* In place when the block's own type has every capability asked for
      * and the request needs nothing special. */
     if (!alias && !(c->flags & NEEDS_ALIGN) &&
         (ch->types[t].all & c->caps) == c->caps &&
-        !((c->flags & NEEDS_EXEC) && ch->types[t].alias)) {
+        !((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))) {
         void *p = capheap_heap_realloc(ch->heap, ptr, size);
         if (p) {
             OBSERVE_REALLOC(ch, ptr, p, size, caps, caller);
@@ -555,7 +642,7 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps) {
 static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
                           unsigned t) {
     size_t n;
-    bool exec = (c->flags & NEEDS_EXEC) && ch->types[t].alias;
+    bool exec = (c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias);
     if (exec) { /* a plain block: the offset word, then room to align */
         size_t cost = c->align > 4 ? c->align : 4;
         n = capheap_heap_largest_free(ch->heap, t);
@@ -565,7 +652,7 @@ static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
     } else {
         n = capheap_heap_largest_free(ch->heap, t);
     }
-    size_t keep = ch->types[t].reserve;
+    size_t keep = LOAD(&ch->types[t].reserve);
     if ((c->flags & NEEDS_RESERVE) && keep) { /* as reserve_allows() */
         size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
         size_t room = free_bytes >= keep ? free_bytes - keep : 0;
@@ -583,11 +670,12 @@ static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
 
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out) {
-    const capheap_caps_choice_t *c = choose(ch, caps);
+    capheap_caps_choice_t c;
+    choose(ch, caps, &c);
     memset(out, 0, sizeof *out);
     /* The figures are ESP-IDF's: every type that has all of @p caps (mask
      * 0: all memory), whether or not a request by @p caps may use it. */
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0, n = type_count(ch); t < n; t++) {
         capheap_stats_t s;
         if ((ch->types[t].all & caps) != caps)
             continue;
@@ -601,13 +689,13 @@ void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
         out->total_blocks += s.total_blocks;
         /* A mask no allocation is served by (0, EXEC with 8BIT or DMA)
          * promises nothing: its largest block is ESP-IDF's figure. */
-        if (!c->count && s.largest_free_block > out->largest_free_block)
+        if (!c.count && s.largest_free_block > out->largest_free_block)
             out->largest_free_block = s.largest_free_block;
     }
     /* Otherwise it is a promise: over the types an allocation by @p caps
      * tries, what the request is sure to get there. */
-    for (unsigned i = 0; i < c->count; i++) {
-        size_t n = largest_for(ch, c, c->tags[i]);
+    for (unsigned i = 0; i < c.count; i++) {
+        size_t n = largest_for(ch, &c, c.tags[i]);
         if (n > out->largest_free_block)
             out->largest_free_block = n;
     }

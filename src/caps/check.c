@@ -2,6 +2,8 @@
  * check.c - integrity checks by capability and by address: the core's
  * per-tag check over the types a mask or an address selects.
  */
+#include <stdatomic.h>
+
 #include "capheap/caps.h"
 
 capheap_err_t capheap_caps_check(capheap_caps_t *ch, uint32_t caps,
@@ -11,7 +13,9 @@ capheap_err_t capheap_caps_check(capheap_caps_t *ch, uint32_t caps,
     if (report)
         *report = (capheap_check_report_t){CAPHEAP_OK, CAPHEAP_FAULT_NONE, NULL,
                                            0, 0};
-    for (unsigned t = 0; t < ch->type_count && !err; t++) {
+    /* Acquire: a type counted is complete (caps.c's add_region). */
+    unsigned n = atomic_load_explicit(&ch->type_count, memory_order_acquire);
+    for (unsigned t = 0; t < n && !err; t++) {
         if ((ch->types[t].all & caps) == caps)
             err = capheap_heap_check_tag(ch->heap, t, report);
     }

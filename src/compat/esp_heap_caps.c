@@ -5,6 +5,7 @@
  * calloc's zeroing, monitoring windows and the printed reports.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,23 @@
 #include "esp_heap_caps_private.h"
 #include "multi_heap_info.h"
 
-static esp_alloc_failed_hook_t failed_hook;
+/* Registered on one thread while others may fail an allocation: an atomic
+ * pointer, so a failing thread calls the old callback or the new one. */
+static _Atomic esp_alloc_failed_hook_t failed_hook;
 
 esp_err_t
 heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback) {
     if (!callback)
         return ESP_ERR_INVALID_ARG;
-    failed_hook = callback;
+    atomic_store_explicit(&failed_hook, callback, memory_order_release);
     return ESP_OK;
 }
 
 void capheap_esp_alloc_failed(size_t size, uint32_t caps, const char *fn) {
-    if (failed_hook)
-        failed_hook(size, caps, fn);
+    esp_alloc_failed_hook_t hook =
+        atomic_load_explicit(&failed_hook, memory_order_acquire);
+    if (hook)
+        hook(size, caps, fn);
 #ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
     fprintf(stderr, "Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
             (unsigned)caps);
@@ -126,16 +131,22 @@ void *heap_caps_calloc(size_t n, size_t size, uint32_t caps) {
 
 /* ---- the malloc() policy --------------------------------------------- */
 
-/* SIZE_MAX: external RAM is not for malloc(). */
-static size_t extmem_limit = SIZE_MAX;
+/* SIZE_MAX: external RAM is not for malloc(). Atomic: it may change while
+ * other threads allocate (each call reads it once and acts on that). */
+static _Atomic size_t extmem_limit = SIZE_MAX;
 
 void heap_caps_malloc_extmem_enable(size_t limit) {
-    extmem_limit = limit;
+    atomic_store_explicit(&extmem_limit, limit, memory_order_relaxed);
+}
+
+static size_t extmem(void) {
+    return atomic_load_explicit(&extmem_limit, memory_order_relaxed);
 }
 
 /* The caps malloc() tries first for @p size bytes. */
 static uint32_t default_caps(size_t size) {
-    if (extmem_limit == SIZE_MAX || size <= extmem_limit)
+    size_t limit = extmem();
+    if (limit == SIZE_MAX || size <= limit)
         return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL;
     return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_SPIRAM;
 }
@@ -152,7 +163,7 @@ void *heap_caps_malloc_default(size_t size)
 {
     capheap_caps_t *ch = capheap_esp();
     void *p = capheap_caps_alloc_by(ch, size, default_caps(size), caller);
-    if (!p && extmem_limit != SIZE_MAX)
+    if (!p && extmem() != SIZE_MAX)
         p = capheap_caps_alloc_by(ch, size, CAPHEAP_CAP_DEFAULT, caller);
     if (!p && size)
         capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
@@ -175,7 +186,7 @@ void *heap_caps_realloc_default(void *ptr, size_t size)
         return capheap_esp_malloc_default(size CAPHEAP_BY(caller));
     void *p =
         capheap_caps_realloc_by(ch, ptr, size, default_caps(size), caller);
-    if (!p && size && extmem_limit != SIZE_MAX)
+    if (!p && size && extmem() != SIZE_MAX)
         p = capheap_caps_realloc_by(ch, ptr, size, CAPHEAP_CAP_DEFAULT, caller);
     if (!p && size)
         capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
@@ -199,7 +210,7 @@ void *heap_caps_aligned_alloc_default(size_t alignment, size_t size)
     capheap_caps_t *ch = capheap_esp();
     void *p = capheap_caps_aligned_alloc_by(ch, alignment, size,
                                             default_caps(size), caller);
-    if (!p && extmem_limit != SIZE_MAX)
+    if (!p && extmem() != SIZE_MAX)
         p = capheap_caps_aligned_alloc_by(ch, alignment, size,
                                           CAPHEAP_CAP_DEFAULT, caller);
     if (!p)

@@ -3,6 +3,7 @@
  * capability heap, built for the chip of the build (on a Linux host, the
  * simulated chip named in the environment).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,7 +16,12 @@
 #endif
 
 static capheap_caps_t global;
-static bool ready;
+/* Set (release) once the global heap is built; capheap_esp() loads it with
+ * acquire, so a thread that sees it set sees the whole heap. Building
+ * happens under the port's default lock, re-checked there: of threads
+ * racing to the first allocation exactly one builds. A plain load and
+ * store: no read-modify-write, which the ESP32-C3 and Cortex-M0+ lack. */
+static atomic_bool ready;
 static const capheap_chip_t *target_chip = &capheap_chip_esp32;
 static capheap_chip_options_t target_opts;
 static capheap_caps_reservation_t reservations[CAPHEAP_CAPS_MAX_RESERVED];
@@ -41,7 +47,9 @@ static void fatal(const char *what, capheap_err_t err) {
     abort();
 }
 
-void heap_caps_init(void) {
+/* Build the global heap (default lock held: it is also the trace's lock,
+ * and the heap gets it only at the end). */
+static void build(void) {
     const capheap_chip_t *chip = target_chip;
     capheap_chip_options_t opts = target_opts;
     capheap_err_t err;
@@ -62,12 +70,34 @@ void heap_caps_init(void) {
 #if CAPHEAP_HOOKS
     capheap_esp_hooks_attach(&global); /* tracing and the weak hooks */
 #endif
-    ready = true;
+    atomic_store_explicit(&ready, true, memory_order_release);
+}
+
+static void default_lock(bool take) {
+    void *l = capheap_port_default_lock();
+    if (l && take)
+        capheap_port_lock(l);
+    else if (l)
+        capheap_port_unlock(l);
+}
+
+void heap_caps_init(void) {
+    default_lock(true);
+    build();
+    default_lock(false);
+}
+
+/* Out of line: the test of the flag is all capheap_esp() costs. */
+CAPHEAP_NOINLINE static void build_once(void) {
+    default_lock(true);
+    if (!atomic_load_explicit(&ready, memory_order_relaxed))
+        build();
+    default_lock(false);
 }
 
 capheap_caps_t *capheap_esp(void) {
-    if (!ready)
-        heap_caps_init();
+    if (!atomic_load_explicit(&ready, memory_order_acquire))
+        build_once();
     return &global;
 }
 

@@ -38,7 +38,8 @@ void *capheap_esp_realloc_default(void *ptr, size_t size, const void *caller);
 void *capheap_esp_aligned_alloc_default(size_t alignment, size_t size,
                                         const void *caller);
 
-/** Observe @p ch for tracing and the weak hooks (esp_heap_hooks.c). */
+/** Observe @p ch for tracing and the weak hooks (esp_heap_hooks.c). Called
+ * with the port's default lock held (heap_caps_init()). */
 void capheap_esp_hooks_attach(capheap_caps_t *ch);
 #else
 #define CAPHEAP_BY_PARAM

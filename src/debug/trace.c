@@ -310,9 +310,7 @@ void capheap_trace_realloc(void *old_ptr, void *new_ptr, size_t size,
 }
 
 void capheap_trace_attach(capheap_caps_t *ch) {
-    lock();
-    T.heap = ch;
-    unlock();
+    T.heap = ch; /* the caller holds the lock (heap_caps_init() does) */
 }
 
 /* ---- the API ------------------------------------------------------------ */

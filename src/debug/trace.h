@@ -10,7 +10,8 @@
 #include "esp_heap_trace.h"
 
 #if CAPHEAP_TRACE
-/** The heap whose memory heap_trace_dump_caps() asks about. */
+/** The heap whose memory heap_trace_dump_caps() asks about. The caller
+ * holds the port's default lock (the trace's own), as heap_caps_init() does. */
 void capheap_trace_attach(capheap_caps_t *ch);
 
 /** @p ptr was allocated; @p caller is the application's call site. */

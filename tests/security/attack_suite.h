@@ -338,6 +338,30 @@ static void aftermath(void) {
     assert_contents_kept();
 }
 
+/* An attack's last step: an allocation of @p size from @p tag fails with
+ * @p err reported at @p at (or @p or) and nothing written; the heap goes
+ * on. */
+static void alloc_refused(unsigned tag, size_t size, capheap_err_t err,
+                          const void *at, const void * or) {
+    snapshot();
+    reports_reset();
+    assert_null(sec_alloc(tag, size));
+    expect_report(err, "alloc", at, or);
+    assert_nothing_written();
+    aftermath();
+}
+
+/* An attack's last step: free(@p p) is refused with @p err reported at
+ * @p at and nothing written; then the heap goes on. */
+static void free_refused(void *p, capheap_err_t err, const void *at) {
+    snapshot();
+    reports_reset();
+    sec_free(p);
+    expect_report(err, "free", at, NULL);
+    assert_nothing_written();
+    aftermath();
+}
+
 /* ---- fixture ------------------------------------------------------------ */
 
 static int setup(void **state) {
@@ -512,12 +536,8 @@ static void poison_followed_by_search(void **state) {
     assert_int_equal(block_bytes(f), small);
     sec_free(f);
     write_word(next_field(f), (uintptr_t)trap);
-    snapshot();
-    reports_reset();
-    assert_null(sec_alloc(0, big - HDR_BYTES - TAIL_BYTES));
-    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, NULL);
-    assert_nothing_written();
-    aftermath();
+    alloc_refused(0, big - HDR_BYTES - TAIL_BYTES, CAPHEAP_ERR_CORRUPT, f,
+                  NULL);
 }
 
 /* House of spirit: a lone free header forged in a live block's data. */
@@ -607,12 +627,7 @@ static void unlink_through_program_pointer(void **state) {
     write_word(&victim[0], node_at(f)); /* the program's pointer */
     write_word(pprev_field(f), (uintptr_t)&victim[0]);
     write_word(next_field(f), 0);
-    snapshot();
-    reports_reset();
-    assert_null(sec_alloc(0, 64));
-    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, NULL);
-    assert_nothing_written();
-    aftermath();
+    alloc_refused(0, 64, CAPHEAP_ERR_CORRUPT, f, NULL);
 }
 
 /* ======================================================================== *
@@ -630,12 +645,7 @@ static void links_into_other_region(void **state) {
     /* pprev names the other tag's free block's next field. */
     write_word(next_field(f), node_at(other));
     write_word(pprev_field(f), (uintptr_t)next_field(other));
-    snapshot();
-    reports_reset();
-    assert_null(sec_alloc(0, 64));
-    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, other);
-    assert_nothing_written();
-    aftermath();
+    alloc_refused(0, 64, CAPHEAP_ERR_CORRUPT, f, other);
 }
 
 /* pprev into the other tag's control block: an unlink would store f there
@@ -669,12 +679,7 @@ static void links_into_counters(void **state) {
     sec_free(f);
     tagctl_t *t0 = (tagctl_t *)(void *)ctl0;
     write_word(pprev_field(f), (uintptr_t)&t0->free_bytes);
-    snapshot();
-    reports_reset();
-    assert_null(sec_alloc(0, 64));
-    expect_report(CAPHEAP_ERR_CORRUPT, "alloc", f, NULL);
-    assert_nothing_written();
-    aftermath();
+    alloc_refused(0, 64, CAPHEAP_ERR_CORRUPT, f, NULL);
 }
 
 /* ======================================================================== *
@@ -752,12 +757,7 @@ static void off_by_one_word(void **state) {
     write_word(block_of(b), (*hdr_at(block_of(c)) & REGION_MASK) |
                                 block_bytes(c) | F_PREV_FREE);
     write_word(block_of(b) - WORD_BYTES, block_bytes(a));
-    snapshot();
-    reports_reset();
-    sec_free(b);
-    expect_report(CAPHEAP_ERR_NOT_BLOCK, "free", b, NULL);
-    assert_nothing_written();
-    aftermath();
+    free_refused(b, CAPHEAP_ERR_NOT_BLOCK, b);
 }
 
 /*
@@ -815,12 +815,7 @@ static void size_overwrite_into_data(void **state) {
     triple(0, 64, &a, &b, &c);
     /* The size now ends inside c's data (a pattern). */
     write_word(block_of(b), *hdr_at(block_of(b)) + ALIGN);
-    snapshot();
-    reports_reset();
-    sec_free(b);
-    expect_report(CAPHEAP_ERR_NOT_BLOCK, "free", b, NULL);
-    assert_nothing_written();
-    aftermath();
+    free_refused(b, CAPHEAP_ERR_NOT_BLOCK, b);
 }
 
 /*
@@ -893,12 +888,7 @@ static void free_fake_header_only(void **state) {
      * user data. */
     write_word(block_of(fake), rbits | 128);
     write_word(block_of(fake) + 128, 0x4242424242424242ull & UINTPTR_MAX);
-    snapshot();
-    reports_reset();
-    sec_free(fake);
-    expect_report(CAPHEAP_ERR_NOT_BLOCK, "free", fake, NULL);
-    assert_nothing_written();
-    aftermath();
+    free_refused(fake, CAPHEAP_ERR_NOT_BLOCK, fake);
 }
 
 /* A fake header claiming a region the pointer is not in. */
@@ -912,12 +902,7 @@ static void free_fake_header_other_region(void **state) {
     word_t rbits = (word_t)(rl == 0 ? 1 : 0) << REGION_SHIFT;
     write_word(block_of(fake), rbits | 128);
     write_word(block_of(fake) + 128, rbits);
-    snapshot();
-    reports_reset();
-    sec_free(fake);
-    expect_report(CAPHEAP_ERR_NOT_BLOCK, "free", fake, NULL);
-    assert_nothing_written();
-    aftermath();
+    free_refused(fake, CAPHEAP_ERR_NOT_BLOCK, fake);
 }
 
 /*
@@ -979,12 +964,7 @@ static void double_free_after_merge(void **state) {
     assert_nothing_written();
     /* And merged into its predecessor: c's header keeps FREE. */
     sec_free(c);
-    snapshot();
-    reports_reset();
-    sec_free(c);
-    expect_report(CAPHEAP_ERR_DOUBLE_FREE, "free", c, NULL);
-    assert_nothing_written();
-    aftermath();
+    free_refused(c, CAPHEAP_ERR_DOUBLE_FREE, c);
 }
 
 /* The stale pointer's block was reused by a larger block: its old header is
@@ -998,12 +978,7 @@ static void double_free_after_reuse(void **state) {
     unsigned char *n = sec_alloc(0, 2 * block_bytes(c) - HDR_BYTES - 8);
     assert_ptr_equal(n, a); /* the merged block, reused */
     assert_true(b > n && b < n + 2 * block_bytes(c));
-    snapshot();
-    reports_reset();
-    sec_free(b);
-    expect_report(CAPHEAP_ERR_NOT_BLOCK, "free", b, NULL);
-    assert_nothing_written();
-    aftermath();
+    free_refused(b, CAPHEAP_ERR_NOT_BLOCK, b);
 }
 
 /* ======================================================================== *
