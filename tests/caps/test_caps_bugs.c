@@ -151,12 +151,43 @@ static void inverted_window_copy_between_views(void **state) {
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/*
+ * src/caps/alias.c, lookup(): an instruction-bus pointer is accepted only
+ * when the word before it lies inside the block that word names. Found by
+ * mutation testing (tools/mutation/mutants.txt, A02): no test forged that.
+ * Input:    a fresh ESP32-C3; two EXEC blocks X and Y; Y's bytes copy X's
+ *           offset word; free of the pointer just after that copy.
+ * Expected: CAPHEAP_ERR_NOT_BLOCK, X still live.
+ */
+static void exec_pointer_naming_another_block(void **state) {
+    (void)state;
+    const capheap_chip_t *chip = boot_or_skip("esp32c3");
+    unsigned char *x = capheap_caps_alloc(&ch, 64, C(EXEC));
+    unsigned char *y = capheap_caps_alloc(&ch, 64, C(EXEC));
+    assert_non_null(x);
+    assert_non_null(y);
+    uint32_t off;
+    memcpy(&off, (void *)capheap_caps_iram_to_dram(chip, (uintptr_t)(x - 4)),
+           4);
+    memcpy((void *)capheap_caps_iram_to_dram(chip, (uintptr_t)(y + 8)), &off,
+           4);
+    ts_errors_reset();
+    capheap_caps_free(&ch, y + 12);
+    assert_int_equal(ts_errors()->count, 1);
+    assert_int_equal(ts_errors()->last, CAPHEAP_ERR_NOT_BLOCK);
+    assert_true(capheap_caps_usable_size(&ch, x) >= 64);
+    capheap_caps_free(&ch, x);
+    capheap_caps_free(&ch, y);
+    assert_int_equal(ts_errors()->count, 1);
+}
+
 int main(void) {
     ts_errors_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exec_alias_aligned),
         cmocka_unit_test(exec_simd_alias),
         cmocka_unit_test(inverted_window_copy_between_views),
+        cmocka_unit_test(exec_pointer_naming_another_block),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     capheap_sim_unmap();
