@@ -81,9 +81,20 @@ void capheap_heap_set_lock(capheap_heap_t *heap, void *lock) {
 
 /* ---- carving and merging (lock held) ---------------------------------- */
 
+/** @p n, the block find_fit() chose, if it may be carved; else NULL with
+ * @p bad filled. */
+HOT_INLINE char *chosen(const tagctl_t *t, node_t *n,
+                        capheap_check_report_t *bad) {
+    if (!block_usable(t, n))
+        return (void)link_fault(bad, n, n, NULL), NULL;
+    return (char *)n;
+}
+
 /** A free block of the tag with room for @p s bytes, or NULL; its class
- * goes to @p bin. Every block it looks at passed block_usable(), every
- * link it follows links_ok(); NULL with @p bad filled if one did not. */
+ * goes to @p bin. The search follows a link only inside the heap's span
+ * and reads sizes only; the block it returns passed block_usable(), and
+ * take() checks its links if it leaves its list. NULL with @p bad filled
+ * if a link or the chosen block is damaged. */
 HOT_INLINE char *find_fit(tagctl_t *t, size_t s, size_t *bin,
                           capheap_check_report_t *bad) {
     size_t b = bin_of(s);
@@ -91,28 +102,20 @@ HOT_INLINE char *find_fit(tagctl_t *t, size_t s, size_t *bin,
         return NULL;
     node_t *n = link_get(t, &t->heads[b]);
     *bin = b;
-    if (n && !block_usable(t, n))
-        return (void)link_fault(bad, n, n, NULL), NULL;
     if (n && hdr_size(n->hdr) >= s)
-        return (char *)n; /* the common case: the class head fits */
+        return chosen(t, n, bad); /* the common case: the class head fits */
     for (unsigned i = 1; n && i < CAPHEAP_BIN_SEARCH; i++) {
-        if (!links_ok(t, n, bad))
-            return NULL;
-        n = link_get(t, &n->next);
-        if (n && !block_usable(t, n))
-            return (void)link_fault(bad, n, n, NULL), NULL;
+        node_t *next = link_get(t, &n->next);
+        if (next && !link_in_span(t, next))
+            return (void)link_fault(bad, n, &n->next, next), NULL;
+        n = next;
         if (n && hdr_size(n->hdr) >= s)
-            return (char *)n;
+            return chosen(t, n, bad);
     }
     /* Every block of a larger class fits. */
     b = bin_search(t, b + 1);
     *bin = b;
-    if (b >= t->nbins)
-        return NULL;
-    n = link_get(t, &t->heads[b]);
-    if (!block_usable(t, n))
-        return (void)link_fault(bad, n, n, NULL), NULL;
-    return (char *)n;
+    return b < t->nbins ? chosen(t, link_get(t, &t->heads[b]), bad) : NULL;
 }
 
 /* Make the tail of the free block @p blk (listed in class @p b, found by
