@@ -7,9 +7,12 @@
  * is a block; largest free block looks at every block an allocation would"),
  * bug 3 in 229d384, bug 4 in ed86843.
  */
+#define _DEFAULT_SOURCE /* mmap and MAP_ANONYMOUS, sysconf */
 #include "core_test.h"
 
 #include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /*
  * BUG 1 (fixed in fa141be) - src/core/heap.c, find_live() (used by free,
@@ -422,6 +425,67 @@ static void unlink_write_what_where_refused(void **state) {
     }
 }
 
+/*
+ * Hardening edges (issue #9), each the smallest case one check alone stops
+ * (make mutation kills its removal with these):
+ * - a freed block's `next` at an unmapped page: the unlink must not read it
+ *   (the range check comes before any read through a link);
+ * - a free block's size enlarged over its live successor R, with R's data
+ *   forged to show a PREV_FREE header where the enlarged block would end but
+ *   not a matching footer: only the footer check stops the carve that would
+ *   hand out memory overlapping R.
+ */
+static void hardening_range_and_footer_edges(void **state) {
+    (void)state;
+    ts_errors_install();
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *hole =
+        mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(hole != MAP_FAILED);
+
+    capheap_heap_t *h = ct_heap_new(1, 1);
+    unsigned char *arena = ct_arena(4096, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, 4096, 0), CAPHEAP_OK);
+    void *a = capheap_heap_alloc(h, 0, 64);
+    void *x = capheap_heap_alloc(h, 0, 64);
+    void *c = capheap_heap_alloc(h, 0, 64);
+    assert_true(a && x && c);
+    capheap_heap_free(h, x);
+    node_t *n = (node_t *)(void *)block_of(x);
+    tagctl_t *t = ct_control(h, 0).ptr;
+    link_set(t, &n->next, (node_t *)(void *)(hole + ALIGN - HDR_BYTES));
+    ts_errors_reset();
+    assert_null(capheap_heap_alloc(h, 0, 64)); /* exact fit: x leaves */
+    ct_assert_one_error(CAPHEAP_ERR_CORRUPT, x, "alloc");
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+    munmap(hole, (size_t)page);
+
+    h = ct_heap_new(1, 1);
+    arena = ct_arena(4096, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, 4096, 0), CAPHEAP_OK);
+    size_t n128 = 128 - HDR_BYTES;                     /* a 128-byte block */
+    unsigned char *r = capheap_heap_alloc(h, 0, n128); /* highest */
+    unsigned char *f = capheap_heap_alloc(h, 0, n128);
+    unsigned char *l = capheap_heap_alloc(h, 0, n128); /* lowest */
+    assert_true(r && f && l);
+    char *fb = block_of(f), *rb = block_of(r);
+    assert_ptr_equal(fb + 128, rb);
+    size_t enlarged = 128 + 64;
+    /* R's data: a live header flagged PREV_FREE where the enlarged block
+     * would end, and no footer before it. */
+    *(word_t *)(void *)(fb + enlarged) = F_PREV_FREE;
+    *(word_t *)(void *)(fb + enlarged - WORD_BYTES) = 0xDEAD0;
+    capheap_heap_free(h, f);
+    *hdr_at(fb) = (*hdr_at(fb) & ~SIZE_MASK) | enlarged;
+    ts_errors_reset();
+    assert_null(capheap_heap_alloc(h, 0, n128));
+    ct_assert_one_error(CAPHEAP_ERR_CORRUPT, f, "alloc");
+    (void)l;
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(interior_pointer_into_control_block),
@@ -431,6 +495,7 @@ int main(void) {
         cmocka_unit_test(nested_region_bookkeeping_is_no_block),
         cmocka_unit_test(migrated_control_block_leaves_no_header),
         cmocka_unit_test(unlink_write_what_where_refused),
+        cmocka_unit_test(hardening_range_and_footer_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
