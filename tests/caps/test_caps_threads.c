@@ -33,14 +33,7 @@ static pthread_barrier_t start;
 
 /* The capabilities the chip data gives the memory at @p a (0: no region). */
 static uint32_t caps_at(uintptr_t a) {
-    for (unsigned i = 0; i < chip->region_count; i++) {
-        const capheap_region_desc_t *r = &chip->regions[i];
-        if (a >= r->start && a - r->start < r->size) {
-            const uint32_t *c = chip->types[r->type].caps;
-            return c[0] | c[1] | c[2];
-        }
-    }
-    return 0;
+    return ts_chip_caps_at(chip, a);
 }
 
 typedef struct {

@@ -67,14 +67,7 @@ typedef struct {
 } reader_t;
 
 static uint32_t caps_at(uintptr_t a) {
-    for (unsigned i = 0; i < chip->region_count; i++) {
-        const capheap_region_desc_t *r = &chip->regions[i];
-        if (a >= r->start && a - r->start < r->size) {
-            const uint32_t *c = chip->types[r->type].caps;
-            return c[0] | c[1] | c[2];
-        }
-    }
-    return 0;
+    return ts_chip_caps_at(chip, a);
 }
 
 static void fill_words(void *p, size_t n, uint32_t seed) {

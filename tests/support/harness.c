@@ -132,3 +132,14 @@ void ts_heap_delete(ts_heap_t *t) {
     free(t->storage);
     free(t);
 }
+
+uint32_t ts_chip_caps_at(const capheap_chip_t *chip, uintptr_t a) {
+    for (unsigned i = 0; i < chip->region_count; i++) {
+        const capheap_region_desc_t *r = &chip->regions[i];
+        if (a >= r->start && a - r->start < r->size) {
+            const uint32_t *c = chip->types[r->type].caps;
+            return c[0] | c[1] | c[2];
+        }
+    }
+    return 0;
+}

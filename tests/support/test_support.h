@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "capheap/chip.h"
 #include "capheap/heap.h"
 
 /** What the recording error hook saw. */
@@ -74,5 +75,9 @@ void ts_rng_seed(ts_rng_t *r, uint64_t seed);
 uint64_t ts_rng_next(ts_rng_t *r);
 /** Uniform in [lo, hi]. */
 uint64_t ts_rng_range(ts_rng_t *r, uint64_t lo, uint64_t hi);
+
+/** The capabilities @p chip's data gives the memory at @p a (all priority
+ * levels together), or 0 where no region of the chip lies. */
+uint32_t ts_chip_caps_at(const capheap_chip_t *chip, uintptr_t a);
 
 #endif
