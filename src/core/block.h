@@ -445,7 +445,7 @@ HOT_INLINE bool links_ok_at(const tagctl_t *t, const node_t *n,
     const struct capheap_heap *h = t->heap;
     uintptr_t lo = (uintptr_t)h->lo, span = (uintptr_t)h->hi - lo;
     node_t **pprev = back_get(t, n);
-    if (pprev != head &&
+    if ((!head || pprev != head) && /* a NULL back link is checked too */
         ((uintptr_t)pprev - lo >= span || (uintptr_t)pprev % sizeof(void *)))
         return link_fault(bad, n, NULL, pprev);
 #if CAPHEAP_HARDEN >= 2

@@ -429,7 +429,8 @@ static void unlink_write_what_where_refused(void **state) {
  * Hardening edges (issue #9), each the smallest case one check alone stops
  * (make mutation kills its removal with these):
  * - a freed block's `next` at an unmapped page: the unlink must not read it
- *   (the range check comes before any read through a link);
+ *   (the range check comes before any read through a link); a NULL back
+ *   link neither;
  * - a free block's size enlarged over its live successor R, with R's data
  *   forged to show a PREV_FREE header where the enlarged block would end but
  *   not a matching footer: only the footer check stops the carve that would
@@ -457,6 +458,13 @@ static void hardening_range_and_footer_edges(void **state) {
     ts_errors_reset();
     assert_null(capheap_heap_alloc(h, 0, 64)); /* exact fit: x leaves */
     ct_assert_one_error(CAPHEAP_ERR_CORRUPT, x, "alloc");
+    /* A NULL back link (x merged by its neighbour's free): checked like any
+     * other, not read. */
+    link_set(t, &n->next, NULL);
+    back_set(t, n, NULL);
+    ts_errors_reset();
+    capheap_heap_free(h, a);
+    ct_assert_one_error(CAPHEAP_ERR_CORRUPT, x, "free");
     ct_heap_delete(h);
     ts_arena_free(arena);
     munmap(hole, (size_t)page);
