@@ -429,6 +429,27 @@ static inline bool block_usable(const tagctl_t *t, const node_t *m) {
 #endif
 }
 
+/** Whether @p m, a header inside the heap's span, lies in a region of tag
+ * @p t (the innermost one, where regions nest): a block an allocation
+ * reached through a link must be its own tag's, or two use-after-free
+ * writes could hand one memory type's block to another's request. */
+HOT_INLINE bool block_in_tag(const tagctl_t *t, const node_t *m) {
+#if CAPHEAP_HARDEN
+    const struct capheap_heap *h = t->heap;
+    unsigned r = hdr_region(m->hdr);
+    if (r >= h->region_count)
+        return false;
+    const region_t *reg = &h->regions[r];
+    return reg->ctl == t && (const char *)m >= reg->first &&
+           (const char *)m < reg->end &&
+           (!h->nested || region_holding(h, (uintptr_t)m) == reg);
+#else
+    (void)t;
+    (void)m;
+    return true;
+#endif
+}
+
 /**
  * Whether the listed free block @p n (itself a free block of @p t) may leave
  * its list: the slot its back link names holds @p n, and its successor, if

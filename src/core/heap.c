@@ -81,11 +81,11 @@ void capheap_heap_set_lock(capheap_heap_t *heap, void *lock) {
 
 /* ---- carving and merging (lock held) ---------------------------------- */
 
-/** @p n, the block find_fit() chose, if it may be carved; else NULL with
- * @p bad filled. */
+/** @p n, the block find_fit() chose, if it may be carved: a free block of
+ * this tag; else NULL with @p bad filled. */
 HOT_INLINE char *chosen(const tagctl_t *t, node_t *n,
                         capheap_check_report_t *bad) {
-    if (!block_usable(t, n))
+    if (!block_usable(t, n) || !block_in_tag(t, n))
         return (void)link_fault(bad, n, n, NULL), NULL;
     return (char *)n;
 }

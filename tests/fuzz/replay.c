@@ -3,6 +3,8 @@
  * libFuzzer: the corpus as a regression test with any compiler (make test).
  */
 #define _POSIX_C_SOURCE 200809L
+/* 32-bit builds: 64-bit inode numbers would fail stat and readdir. */
+#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
