@@ -494,6 +494,48 @@ static void hardening_range_and_footer_edges(void **state) {
     ts_arena_free(arena);
 }
 
+/*
+ * BUG 8 (found by tests/security at 32 bits) - src/core/heap.c, find_fit():
+ * with the free-list hardening of level 1, a block reached through a link
+ * was checked as a free block but not as one of the allocating tag. Two
+ * use-after-free writes (x of tag 0: next = y, a free block of tag 1; y:
+ * pprev = &x->next) pass every back-link check, and the unlink of x makes y
+ * the head of tag 0's list:
+ *   expected: the next allocation of tag 0 fails and reports
+ *             CAPHEAP_ERR_CORRUPT at y;
+ *   actual (before the fix): it returns y, memory of tag 1 (on a chip,
+ *             another memory type: IRAM for a byte request).
+ */
+static void linked_block_of_another_tag_refused(void **state) {
+    (void)state;
+    ts_errors_install();
+    capheap_heap_t *h = ct_heap_new(2, 2);
+    unsigned char *a0 = ct_arena(4096, 0), *a1 = ct_arena(4096, 0);
+    assert_int_equal(capheap_heap_add_region(h, a0, 4096, 0), CAPHEAP_OK);
+    assert_int_equal(capheap_heap_add_region(h, a1, 4096, 1), CAPHEAP_OK);
+    void *x0 = capheap_heap_alloc(h, 0, 64), *x = capheap_heap_alloc(h, 0, 64);
+    void *x1 = capheap_heap_alloc(h, 0, 64);
+    void *y0 = capheap_heap_alloc(h, 1, 64), *y = capheap_heap_alloc(h, 1, 64);
+    void *y1 = capheap_heap_alloc(h, 1, 64);
+    assert_true(x0 && x && x1 && y0 && y && y1);
+    capheap_heap_free(h, x);
+    capheap_heap_free(h, y);
+    tagctl_t *t0 = ct_control(h, 0).ptr, *t1 = ct_control(h, 1).ptr;
+    node_t *nx = (node_t *)(void *)block_of(x);
+    node_t *ny = (node_t *)(void *)block_of(y);
+    link_set(t0, &nx->next, ny);
+    back_set(t1, ny, &nx->next);
+    ts_errors_reset();
+    assert_ptr_equal(capheap_heap_alloc(h, 0, 64), x);
+    ct_assert_no_error();
+    assert_null(capheap_heap_alloc(h, 0, 64));
+    ct_assert_one_error(CAPHEAP_ERR_CORRUPT, y, "alloc");
+    ts_errors_reset();
+    ct_heap_delete(h);
+    ts_arena_free(a0);
+    ts_arena_free(a1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(interior_pointer_into_control_block),
@@ -504,6 +546,7 @@ int main(void) {
         cmocka_unit_test(migrated_control_block_leaves_no_header),
         cmocka_unit_test(unlink_write_what_where_refused),
         cmocka_unit_test(hardening_range_and_footer_edges),
+        cmocka_unit_test(linked_block_of_another_tag_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
