@@ -71,7 +71,8 @@
  * free lists' links live in freed memory, where a use-after-free write lands.
  * Before a link is followed or a block leaves its list, the core checks it
  * (back links agree, reads stay inside the heap, the block carved or merged
- * has a consistent free header and footer). A mismatch writes nothing: the
+ * has a consistent free header and footer, and one an allocation chose lies
+ * in a region of its tag). A mismatch writes nothing: the
  * allocation returns NULL, the free or realloc leaves its block as it was
  * (the block stays allocated), and the error hook hears CAPHEAP_ERR_CORRUPT
  * with the damaged free block's address; capheap_error_detail() has
