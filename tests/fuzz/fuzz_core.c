@@ -789,14 +789,16 @@ static void setup(fz_in_t *in) {
         arena_t *ar = &M.ar[a];
         unsigned g = fz_u8(in);
         off += g < 96 ? 0 : g % 64; /* adjacent or guard bytes between */
+        /* Room for the smallest arena and the trailing guard bytes? (The
+         * guard gap can carry off past the end of mem.) */
+        if (off + 512 + 16 > MEM) {
+            M.nar = a;
+            break;
+        }
         ar->off = off;
         ar->size = 512 + (size_t)fz_u16(in) % 24576;
         if (off + ar->size + 16 > MEM)
             ar->size = MEM - 16 - off;
-        if (ar->size < 512) {
-            M.nar = a;
-            break;
-        }
         ar->tag = fz_u8(in) % M.ntags;
         off += ar->size;
     }
