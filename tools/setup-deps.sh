@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, when they are missing.
 #   tools/setup-deps.sh base   compiler, cmake, cmocka (make test)
-#   tools/setup-deps.sh ci     base + clang (with libFuzzer), valgrind, cppcheck,
-#                              32-bit cmocka, cross compilers, qemu (qemu-user:
-#                              make bench's instruction counts and make m32-qemu;
-#                              make m32 runs natively)
+#   tools/setup-deps.sh firmware  base + what make firmware-test needs: the
+#                              cross compilers, newlib and picolibc for ARM and
+#                              RISC-V, qemu-system-arm and qemu-system-misc
+#                              (qemu-system-riscv32)
+#   tools/setup-deps.sh ci     base + firmware + clang (with libFuzzer), valgrind,
+#                              cppcheck, 32-bit cmocka, qemu-user (make bench's
+#                              instruction counts and make m32-qemu; make m32
+#                              runs natively)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
 set_name=${1:-base}
 pkgs=(gcc make cmake pkg-config libcmocka-dev)
 need_i386=0
+if [ "$set_name" = ci ] || [ "$set_name" = firmware ]; then
+  pkgs+=(gcc-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi
+    gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+    qemu-system-arm qemu-system-misc)
+fi
 if [ "$set_name" = ci ]; then
-  pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
-    gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf
-    qemu-system-arm)
+  pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user)
   need_i386=1
 fi
 
