@@ -1,0 +1,266 @@
+/*
+ * fw_checks.c - the checks every example firmware runs on its own chip
+ * description through the ESP-IDF API, and the verdict line.
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp_heap_caps.h"
+#include "fw.h"
+#include "fw_libc.h"
+
+void *fw_early_block;
+static unsigned checks, failures;
+
+/* Text printed while a capture is on is also kept here, so a firmware can
+ * check what capheap printed, not only that it printed. */
+static char capture[1024];
+static size_t captured;
+static bool capturing;
+
+static void console_write(const char *text, size_t len) {
+    if (capturing) {
+        size_t n = len < sizeof capture - 1 - captured
+                       ? len
+                       : sizeof capture - 1 - captured;
+        memcpy(capture + captured, text, n);
+        captured += n;
+        capture[captured] = '\0';
+    }
+    fw_write(text, len);
+}
+
+/* The one place output is formatted: no %zu (newlib-nano lacks it). */
+void fw_print(const char *fmt, ...) {
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        console_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+bool fw_check(bool ok, const char *what) {
+    checks++;
+    if (!ok) {
+        failures++;
+        fw_print("FAIL: %s\n", what);
+    }
+    return ok;
+}
+
+static bool applies(const fw_board_t *b, uint32_t when, uint32_t unless) {
+    return (b->opts->flags & when) == when && !(b->opts->flags & unless);
+}
+
+bool fw_in_type(const fw_board_t *b, const void *p, size_t len, int type) {
+    uintptr_t a = (uintptr_t)p;
+    for (unsigned i = 0; i < b->chip->region_count; i++) {
+        const capheap_region_desc_t *r = &b->chip->regions[i];
+        if (r->type == type && applies(b, r->when, r->unless) &&
+            a >= r->start && a - r->start <= r->size &&
+            len <= r->size - (a - r->start))
+            return true;
+    }
+    return false;
+}
+
+static size_t overlap(uintptr_t a, uintptr_t a_end, uintptr_t b,
+                      uintptr_t b_end) {
+    uintptr_t lo = a > b ? a : b, hi = a_end < b_end ? a_end : b_end;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* Bytes of a memory type's regions that are heap: the regions minus the
+ * chip's reservations and the application's .data/.bss. */
+static size_t heap_bytes(const fw_board_t *b, int type, unsigned *pieces) {
+    const capheap_chip_t *c = b->chip;
+    uintptr_t app_lo =
+        b->opts->app_dram_start ? b->opts->app_dram_start : c->app_dram_start;
+    uintptr_t app_hi = b->opts->app_dram_end ? b->opts->app_dram_end
+                                             : app_lo + c->app_dram_size;
+    size_t sum = 0;
+    for (unsigned i = 0; i < c->region_count; i++) {
+        const capheap_region_desc_t *r = &c->regions[i];
+        if (r->type != type || !applies(b, r->when, r->unless))
+            continue;
+        uintptr_t end = r->start + r->size;
+        size_t bytes = r->size - overlap(r->start, end, app_lo, app_hi);
+        for (unsigned j = 0; j < c->reserved_count; j++)
+            if (applies(b, c->reserved[j].when, c->reserved[j].unless))
+                bytes -= overlap(r->start, end, c->reserved[j].start,
+                                 c->reserved[j].end);
+        sum += bytes;
+        ++*pieces;
+    }
+    return sum;
+}
+
+/* A heap's own bookkeeping inside its region: the region header and end
+ * marker, and rounding of both ends. */
+#define SLACK_PER_REGION 128u
+
+static void check_total(const fw_board_t *b, const char *what, uint32_t caps,
+                        int type1, int type2) {
+    unsigned pieces = 0;
+    size_t expect = heap_bytes(b, type1, &pieces);
+    if (type2 >= 0)
+        expect += heap_bytes(b, type2, &pieces);
+    size_t total = heap_caps_get_total_size(caps);
+    fw_print("%s: %lu bytes of heap, %lu in the chip description\n", what,
+             (unsigned long)total, (unsigned long)expect);
+    fw_check(total <= expect && total + SLACK_PER_REGION * pieces >= expect,
+             "total size per caps matches the chip description");
+}
+
+/* Code for the EXEC test: return 42. */
+#if defined(__thumb__)
+static const uint16_t answer_code[] = {0x202a /* movs r0, #42 */,
+                                       0x4770 /* bx lr */};
+#define CODE_ADDRESS(p) ((uintptr_t)(p) | 1u) /* Thumb state */
+#elif defined(__riscv)
+static const uint32_t answer_code[] = {0x02a00513 /* li a0, 42 */,
+                                       0x00008067 /* ret */};
+#define CODE_ADDRESS(p) ((uintptr_t)(p))
+#endif
+
+static int run_from(void *mem) {
+    memcpy(mem, answer_code, sizeof answer_code);
+#if defined(__riscv)
+    __asm__ volatile(".insn i 0x0f, 1, x0, x0, 0" ::: "memory"); /* fence.i */
+#else
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+    int (*fn)(void);
+    uintptr_t address = CODE_ADDRESS(mem);
+    memcpy(&fn, &address, sizeof fn); /* ISO C has no object-to-code cast */
+    return fn();
+}
+
+static void print_info(const char *name, uint32_t caps) {
+    multi_heap_info_t info;
+    heap_caps_get_info(&info, caps);
+    fw_print("  %-7s free %lu allocated %lu largest %lu min %lu blocks %lu\n",
+             name, (unsigned long)info.total_free_bytes,
+             (unsigned long)info.total_allocated_bytes,
+             (unsigned long)info.largest_free_block,
+             (unsigned long)info.minimum_free_bytes,
+             (unsigned long)info.total_blocks);
+    fw_check(info.total_free_bytes == heap_caps_get_free_size(caps) &&
+                 info.largest_free_block ==
+                     heap_caps_get_largest_free_block(caps) &&
+                 info.largest_free_block <= info.total_free_bytes,
+             "heap_caps_get_info agrees with the per-caps figures");
+}
+
+void fw_check_heap(const fw_board_t *b) {
+    const capheap_chip_t *c = b->chip;
+    fw_print("chip %s: %s EXEC, %s DEFAULT, %s DMA\n", c->name,
+             c->types[b->exec_type].name, c->types[b->default_type].name,
+             c->types[b->dma_type].name);
+
+    /* Before main: the first constructor's block and the C library. */
+    fw_check(fw_early_block != NULL &&
+                 fw_in_type(b, fw_early_block, 24, b->default_type),
+             "a constructor's malloc before main came from the heap");
+    printf("printf through the C library's stdout\n");
+    fflush(stdout);
+    const void *stdio_buf = fw_libc_stdout_buffer();
+    if (stdio_buf) {
+        fw_print("stdout buffer at %p\n", stdio_buf);
+        fw_check(fw_in_type(b, stdio_buf, 64, b->default_type) &&
+                     heap_caps_get_allocated_size((void *)stdio_buf) >= 64,
+                 "the C library's stdout buffer is a capheap block");
+    }
+    char *dup = strdup("capheap");
+    fw_print("strdup at %p\n", (void *)dup);
+    fw_check(dup && strcmp(dup, "capheap") == 0 &&
+                 fw_in_type(b, dup, 8, b->default_type),
+             "strdup's copy is a capheap block");
+    free(dup);
+
+    /* The figures against the chip description. */
+    check_total(b, "EXEC", MALLOC_CAP_EXEC, b->exec_type, -1);
+    check_total(b, "DMA", MALLOC_CAP_DMA, b->dma_type, -1);
+    check_total(b, "DEFAULT", MALLOC_CAP_DEFAULT, b->default_type, b->dma_type);
+    size_t free0 = heap_caps_get_free_size(MALLOC_CAP_8BIT);
+    fw_check(free0 == heap_caps_get_free_size(MALLOC_CAP_DEFAULT) +
+                          heap_caps_get_free_size(MALLOC_CAP_EXEC),
+             "free(8BIT) == free(DEFAULT) + free(EXEC)");
+
+    /* Placement by caps, checked by address. */
+    size_t dma_free = heap_caps_get_free_size(MALLOC_CAP_DMA);
+    uint8_t *dma = heap_caps_malloc(1000, MALLOC_CAP_DMA);
+    fw_print("DMA buffer at %p\n", (void *)dma);
+    fw_check(dma && fw_in_type(b, dma, 1000, b->dma_type) &&
+                 (uintptr_t)dma % c->cache_line == 0,
+             "MALLOC_CAP_DMA lands in DMA memory, cache-line aligned");
+    fw_check(heap_caps_get_free_size(MALLOC_CAP_DMA) + 1000 <= dma_free,
+             "the DMA buffer is counted in free(DMA)");
+    void *code = heap_caps_malloc(sizeof answer_code, MALLOC_CAP_EXEC);
+    fw_print("EXEC block at %p\n", code);
+    if (fw_check(code && fw_in_type(b, code, sizeof answer_code, b->exec_type),
+                 "MALLOC_CAP_EXEC lands in executable memory")) {
+        int r = run_from(code);
+        fw_print("code run from the EXEC block returned %d\n", r);
+        fw_check(r == 42, "code copied to the EXEC block runs");
+    }
+    char *plain = malloc(100);
+    uint8_t *bytes = heap_caps_malloc(100, MALLOC_CAP_8BIT);
+    uint32_t *zeroed =
+        heap_caps_calloc(16, sizeof(uint32_t), MALLOC_CAP_DEFAULT);
+    fw_print("malloc at %p, 8BIT at %p, calloc at %p\n", (void *)plain,
+             (void *)bytes, (void *)zeroed);
+    fw_check(plain && fw_in_type(b, plain, 100, b->default_type),
+             "malloc lands in the DEFAULT memory");
+    fw_check(bytes && fw_in_type(b, bytes, 100, b->default_type),
+             "MALLOC_CAP_8BIT lands in the DEFAULT memory");
+    bool zero = zeroed != NULL;
+    for (int i = 0; zero && i < 16; i++)
+        zero = zeroed[i] == 0;
+    fw_check(zero, "calloc's block is zeroed");
+    if (plain) {
+        memset(plain, 'x', 100);
+        char *grown = realloc(plain, 400);
+        fw_check(grown && grown[0] == 'x' && grown[99] == 'x' &&
+                     fw_in_type(b, grown, 400, b->default_type),
+                 "realloc keeps the contents and the memory type");
+        plain = grown;
+    }
+    unsigned pieces = 0;
+    fw_check(heap_caps_malloc(heap_bytes(b, b->exec_type, &pieces) + 1,
+                              MALLOC_CAP_EXEC) == NULL,
+             "more EXEC memory than the chip has is refused");
+    size_t largest = heap_caps_get_largest_free_block(MALLOC_CAP_EXEC);
+    void *all = heap_caps_malloc(largest, MALLOC_CAP_EXEC);
+    fw_check(all != NULL && largest > 0,
+             "the largest free EXEC block can be allocated");
+    heap_caps_free(all);
+
+    fw_print("heap info:\n");
+    print_info("EXEC", MALLOC_CAP_EXEC);
+    print_info("DEFAULT", MALLOC_CAP_DEFAULT);
+    print_info("DMA", MALLOC_CAP_DMA);
+    fw_check(heap_caps_check_integrity_all(true), "heap integrity");
+
+    heap_caps_free(code);
+    heap_caps_free(dma);
+    free(plain);
+    free(bytes);
+    free(zeroed);
+    fw_check(heap_caps_get_free_size(MALLOC_CAP_8BIT) == free0,
+             "every byte comes back after the frees");
+}
+
+_Noreturn void fw_verdict(const fw_board_t *b) {
+    if (failures)
+        fw_print("VERDICT %s: FAIL (%u of %u checks failed)\n", b->name,
+                 failures, checks);
+    else
+        fw_print("VERDICT %s: PASS (%u checks)\n", b->name, checks);
+    fw_exit(failures ? 1 : 0);
+}

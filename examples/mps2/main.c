@@ -1,0 +1,42 @@
+/*
+ * main.c - the MPS2 examples (AN386: Cortex-M4F with newlib-nano; AN385:
+ * Cortex-M3 with full newlib): capheap replaces newlib's malloc and runs
+ * the ESP-IDF API on the board's own chip description (mps2_chip.c).
+ */
+#include <stdlib.h>
+
+#include "esp_heap_caps_init.h"
+#include "fw.h"
+#include "mps2_board.h"
+
+extern char __app_end[]; /* end of .data/.bss (mps2.ld) */
+
+static capheap_chip_options_t opts;
+
+static const fw_board_t board = {
+    .name = FW_BOARD_NAME,
+    .chip = &mps2_chip,
+    .opts = &opts,
+    .exec_type = MPS2_TCM,
+    .default_type = MPS2_SRAM,
+    .dma_type = MPS2_DMA,
+};
+
+/* From the reset handler, before newlib's initialisation. */
+void fw_heap_init(void) {
+    opts.app_dram_end = (uintptr_t)__app_end;
+    capheap_esp_set_chip(&mps2_chip, &opts);
+    heap_caps_init();
+}
+
+/* The first constructor: newlib's set-up and C++ globals allocate at this
+ * point too. */
+__attribute__((constructor(101))) static void early(void) {
+    fw_early_block = malloc(24);
+}
+
+int main(void) {
+    fw_print("capheap example on %s\n", board.name);
+    fw_check_heap(&board);
+    fw_verdict(&board);
+}
