@@ -16,7 +16,7 @@ set(CMAKE_ASM_FLAGS_INIT "${FW_CPU_FLAGS}")
 # bring their own start-up code (-nostartfiles) and drop
 # whatever nothing references, the unused chip tables included.
 set(CMAKE_EXE_LINKER_FLAGS_INIT
-    "-nostartfiles -Wl,--gc-sections")
+    "-nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

@@ -10,7 +10,7 @@ set(CMAKE_C_FLAGS_INIT
 set(CMAKE_ASM_FLAGS_INIT "${FW_CPU_FLAGS} -mcmodel=medany")
 # CMake links with the compile flags (CPU, specs) and these: the examples'
 # own start-up code, and unreferenced sections dropped.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -Wl,--gc-sections")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

@@ -1,0 +1,18 @@
+/* start.S - every hart enters here from QEMU's reset vector, with its hart
+ * id in a0: global pointer, a 16 KiB stack per hart, then C. */
+    .section .text.start, "ax"
+    .globl _start
+_start:
+    .option push
+    .option norelax
+    la gp, __global_pointer$
+    .option pop
+    li t0, 2                    /* the stacks are for two harts */
+    bgeu a0, t0, park
+    la sp, __stack_top
+    slli t0, a0, 14
+    sub sp, sp, t0
+    j fw_hart_start
+park:
+    wfi
+    j park
