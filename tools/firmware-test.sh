@@ -48,7 +48,7 @@ expect[virt-rv32imc]='^DMA buffer at 0x804
 ^strdup at 0x802'
 
 toolchain[virt-rv32-smp]=rv32imac-picolibc
-run[virt-rv32-smp]="qemu-system-riscv32 -M virt -smp 2 -bios none"
+run[virt-rv32-smp]="qemu-system-riscv32 -M virt -smp 2 -accel tcg,thread=multi -bios none"
 prefix[virt-rv32-smp]=riscv64-unknown-elf-
 expect[virt-rv32-smp]='^hart 0: [0-9]+ operations
 ^hart 1: [0-9]+ operations

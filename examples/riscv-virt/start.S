@@ -12,7 +12,23 @@ _start:
     la sp, __stack_top
     slli t0, a0, 14
     sub sp, sp, t0
+    .option push
+    .option arch, +zicsr
+    la t0, trap_entry
+    csrw mtvec, t0
+    .option pop
     j fw_hart_start
 park:
     wfi
     j park
+
+/* A trap (capheap's error report is __builtin_trap(), an illegal
+ * instruction) ends the run with a message instead of a hang. */
+    .balign 4
+trap_entry:
+    .option push
+    .option arch, +zicsr
+    csrr a0, mcause
+    csrr a1, mepc
+    .option pop
+    j fw_trap

@@ -71,6 +71,16 @@ const void *fw_libc_stdout_buffer(void) {
     return NULL; /* tinystdio has no buffer to allocate */
 }
 
+void fw_trap(uintptr_t cause, uintptr_t pc);
+
+void fw_trap(uintptr_t cause, uintptr_t pc) {
+    char msg[64];
+    int n = snprintf(msg, sizeof msg, "FAULT: trap, mcause %lu at %#lx\n",
+                     (unsigned long)cause, (unsigned long)pc);
+    fw_write(msg, (size_t)n);
+    fw_exit(3);
+}
+
 static atomic_bool released;
 
 void fw_release_harts(void) {
