@@ -8,7 +8,7 @@ CAPHEAP_TEST_SCALE ?=
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= core multi_heap caps
 
-.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test firmware-test \
         format-check deps ci-deps mutation clean help fuzz
 
 all: $(BUILD)/Makefile
@@ -115,6 +115,10 @@ size-check:
 ## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
 target-test:
 	tools/target-test.sh
+
+## firmware-test: build the example firmwares (examples/) and run them on QEMU's boards
+firmware-test:
+	JOBS=$(JOBS) tools/firmware-test.sh
 
 ## mutation: apply tools/mutation/mutants.txt one at a time in a scratch copy, run the tests, print the table (MUTANTS=ID,ID for some)
 mutation: deps

@@ -15,21 +15,7 @@
 void *fw_early_block;
 static unsigned checks, failures;
 
-/* Text printed while a capture is on is also kept here, so a firmware can
- * check what capheap printed, not only that it printed. */
-static char capture[1024];
-static size_t captured;
-static bool capturing;
-
 static void console_write(const char *text, size_t len) {
-    if (capturing) {
-        size_t n = len < sizeof capture - 1 - captured
-                       ? len
-                       : sizeof capture - 1 - captured;
-        memcpy(capture + captured, text, n);
-        captured += n;
-        capture[captured] = '\0';
-    }
     fw_write(text, len);
 }
 
@@ -194,12 +180,15 @@ void fw_check_heap(const fw_board_t *b) {
 
     /* Placement by caps, checked by address. */
     size_t dma_free = heap_caps_get_free_size(MALLOC_CAP_DMA);
-    uint8_t *dma = heap_caps_malloc(1000, MALLOC_CAP_DMA);
+    /* 1000 bytes, or half the DMA memory of a small chip. */
+    size_t dma_size = heap_caps_get_largest_free_block(MALLOC_CAP_DMA) / 2;
+    dma_size = dma_size < 1000 ? dma_size : 1000;
+    uint8_t *dma = heap_caps_malloc(dma_size, MALLOC_CAP_DMA);
     fw_print("DMA buffer at %p\n", (void *)dma);
-    fw_check(dma && fw_in_type(b, dma, 1000, b->dma_type) &&
+    fw_check(dma_size > 0 && dma && fw_in_type(b, dma, dma_size, b->dma_type) &&
                  (uintptr_t)dma % c->cache_line == 0,
              "MALLOC_CAP_DMA lands in DMA memory, cache-line aligned");
-    fw_check(heap_caps_get_free_size(MALLOC_CAP_DMA) + 1000 <= dma_free,
+    fw_check(heap_caps_get_free_size(MALLOC_CAP_DMA) + dma_size <= dma_free,
              "the DMA buffer is counted in free(DMA)");
     void *code = heap_caps_malloc(sizeof answer_code, MALLOC_CAP_EXEC);
     fw_print("EXEC block at %p\n", code);
