@@ -7,7 +7,7 @@
 # PASS verdict and the lines listed for it below, and, where capheap
 # replaces the C library's malloc, links no allocator of the C library.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 out=${FIRMWARE_OUT:-build-firmware}
 jobs=${JOBS:-2}
