@@ -43,7 +43,8 @@ static inline void irq_restore(irq_state_t mie) {
     __asm__ volatile(".insn i 0x73, 2, x0, %0, 0x300" ::"r"(mie) : "memory");
 }
 #else
-#error "capheap: CAPHEAP_PORT=irq masks interrupts on Cortex-M and RISC-V machine mode only; use CAPHEAP_PORT=user"
+#error                                                                         \
+    "capheap: CAPHEAP_PORT=irq masks interrupts on Cortex-M and RISC-V machine mode only; use CAPHEAP_PORT=user"
 #endif
 
 /* Touched only with interrupts masked, so an interrupt handler always
