@@ -112,7 +112,7 @@ size:
 size-check:
 	tools/cross.sh budget
 
-## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
+## target-test: on an emulated Cortex-M3 (MPS2 AN385): the core's model test, the irq port under SysTick
 target-test:
 	tools/target-test.sh
 

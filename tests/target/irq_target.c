@@ -21,9 +21,9 @@
 #define ISR_SLOTS  32u
 
 /* SysTick (ARMv7-M ARM B3.3): control/status, reload, current value. */
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define SYST_CSR                (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR                (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR                (*(volatile uint32_t *)0xE000E018u)
 #define SYST_ENABLE_TICKINT_CPU 7u
 
 static _Alignas(16) unsigned char ram_a[20 * 1024 + 5];
@@ -184,7 +184,8 @@ static int all_intact(const slot_t *slots, unsigned count) {
 
 int main(void) {
     heap = capheap_heap_init(storage, sizeof storage, 2, 2);
-    if (!heap || capheap_heap_add_region(heap, ram_a + 5, sizeof ram_a - 5, 0) ||
+    if (!heap ||
+        capheap_heap_add_region(heap, ram_a + 5, sizeof ram_a - 5, 0) ||
         capheap_heap_add_region(heap, ram_b, sizeof ram_b, 1)) {
         printf("FAIL: set-up\n");
         return 1;
@@ -222,7 +223,8 @@ int main(void) {
     }
     if (isr_failures)
         fail("a handler's block changed or PRIMASK was left set", n);
-    if (!all_intact(main_slots, MAIN_SLOTS) || !all_intact(isr_slots, ISR_SLOTS))
+    if (!all_intact(main_slots, MAIN_SLOTS) ||
+        !all_intact(isr_slots, ISR_SLOTS))
         fail("a block's contents changed", n);
     for (unsigned i = 0; i < MAIN_SLOTS; i++)
         capheap_heap_free(heap, main_slots[i].p);
