@@ -16,6 +16,9 @@
  * already masked interrupts (the mask it set is left as it was). The
  * longest time interrupts stay masked is one heap operation (bounded: see
  * heap.h), or one integrity check or walk, which is linear in the blocks.
+ * The walks and prints that hold the lock throughout (heap_caps_dump(),
+ * heap_caps_print_heap_info()) write their output with interrupts masked:
+ * an output function that waits for an interrupt-driven UART would hang.
  *
  * Nesting: the port keeps one depth count and the mask saved by the
  * outermost lock, whatever lock object is passed, so locks taken one inside
