@@ -1,30 +1,28 @@
 /*
- * irq_target.c - the irq port on an emulated Cortex-M3: SysTick fires at a
+ * irq_target.c - the irq port on emulated hardware: a timer fires at a
  * high, varying rate and its handler allocates, checks and frees blocks of
  * the same heap the main loop works on (allocate, aligned allocate,
  * realloc, free, some under a lock the caller already holds or with
  * interrupts already masked). Then the heap's integrity check, every
- * block's contents, the statistics once all is freed, and PRIMASK after
- * each nested lock. Built with -DIRQ_TARGET_NO_LOCK the heap gets no lock:
- * that build must fail (it shows the test can see what the lock prevents).
+ * block's contents, the statistics once all is freed, and the interrupt
+ * mask after each nested lock. The timer and the mask are the platform's
+ * (irq_platform.h: SysTick and PRIMASK on the Cortex-M3, the CLINT timer
+ * and mstatus.MIE on RISC-V). Built with -DIRQ_TARGET_NO_LOCK the heap gets
+ * no lock: that build must fail (it shows the test sees what the lock
+ * prevents).
  */
 #include <stdint.h>
 #include <stdio.h>
 
 #include "capheap/heap.h"
 #include "capheap/port.h"
+#include "irq_platform.h"
 
 #ifndef IRQ_TARGET_INTERRUPTS
 #define IRQ_TARGET_INTERRUPTS 30000u
 #endif
 #define MAIN_SLOTS 64u
 #define ISR_SLOTS  32u
-
-/* SysTick (ARMv7-M ARM B3.3): control/status, reload, current value. */
-#define SYST_CSR                (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR                (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR                (*(volatile uint32_t *)0xE000E018u)
-#define SYST_ENABLE_TICKINT_CPU 7u
 
 static _Alignas(16) unsigned char ram_a[20 * 1024 + 5];
 static _Alignas(16) unsigned char ram_b[12 * 1024];
@@ -47,12 +45,6 @@ static uint32_t xorshift(uint32_t *s) {
     *s ^= *s >> 17;
     *s ^= *s << 5;
     return *s;
-}
-
-static uint32_t primask(void) {
-    uint32_t m;
-    __asm__ volatile("mrs %0, primask" : "=r"(m));
-    return m;
 }
 
 static unsigned char pattern(size_t i, uint32_t seed) {
@@ -106,18 +98,18 @@ static int step(slot_t *s, uint32_t r) {
     return 1;
 }
 
-void systick_handler(void);
-void systick_handler(void) {
+void irq_target_tick(void) {
     static uint32_t rng = 0x9E3779B9u;
     uint32_t r = xorshift(&rng);
+    int masked = irq_masked(); /* no on Cortex-M, yes on RISC-V */
     /* A new period every time, so that the interrupt lands anywhere in
-     * the main loop's heap calls (taken at the next wrap). */
-    SYST_RVR = 300 + (r & 1023);
+     * the main loop's heap calls. */
+    timer_next(r);
     interrupts++;
     if (!step(&isr_slots[(r >> 20) % ISR_SLOTS], xorshift(&rng)))
         isr_failures++;
     isr_ops++;
-    if (primask() != 0) /* the lock restored what the handler found */
+    if (irq_masked() != masked) /* the lock restored what it found */
         isr_failures++;
 }
 
@@ -161,17 +153,17 @@ static void nested(uint32_t n) {
     capheap_heap_lock(heap);
     void *p = capheap_heap_alloc(heap, 0, 48);
     capheap_heap_free(heap, p);
-    if (primask() != 1)
+    if (!irq_masked())
         fail("an inner unlock unmasked interrupts", n);
     capheap_heap_unlock(heap);
-    if (primask() != 0)
+    if (irq_masked())
         fail("the outer unlock left interrupts masked", n);
-    __asm__ volatile("cpsid i" ::: "memory");
+    irq_mask();
     p = capheap_heap_alloc(heap, 1, 24);
     capheap_heap_free(heap, p);
-    if (primask() != 1)
+    if (!irq_masked())
         fail("a heap call unmasked the caller's masked interrupts", n);
-    __asm__ volatile("cpsie i" ::: "memory");
+    irq_unmask();
 }
 
 static int all_intact(const slot_t *slots, unsigned count) {
@@ -202,16 +194,14 @@ int main(void) {
     capheap_heap_tag_stats(heap, 0, &fresh[0]);
     capheap_heap_tag_stats(heap, 1, &fresh[1]);
 
-    SYST_RVR = 1000;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_ENABLE_TICKINT_CPU;
+    timer_start();
     uint32_t rng = 0x2545F491u, n = 0;
     while (interrupts < IRQ_TARGET_INTERRUPTS && !failures && !heap_errors) {
         main_op(n, xorshift(&rng));
         if (++n % 64 == 0 && with_lock)
             nested(n);
     }
-    SYST_CSR = 0;
+    timer_stop();
 
     capheap_check_report_t rep;
     if (capheap_heap_check(heap, &rep) != CAPHEAP_OK)
@@ -238,10 +228,10 @@ int main(void) {
     }
     if (capheap_heap_check(heap, NULL) != CAPHEAP_OK)
         fail("damaged after the final frees", n);
-    printf("irq port on target: %lu interrupts, %lu handler and %lu main "
+    printf("irq port on %s: %lu interrupts, %lu handler and %lu main "
            "operations, %s\n",
-           (unsigned long)interrupts, (unsigned long)isr_ops, (unsigned long)n,
-           failures ? "FAILED" : "ok");
+           irq_platform_name, (unsigned long)interrupts, (unsigned long)isr_ops,
+           (unsigned long)n, failures ? "FAILED" : "ok");
     printf("%u passed, %u failed\n", failures ? 0u : 1u, failures ? 1u : 0u);
-    return failures ? 1 : 0;
+    irq_target_exit(failures ? 1 : 0);
 }
