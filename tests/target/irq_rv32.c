@@ -54,16 +54,16 @@ __asm__(".section .text.trap_entry,\"ax\",@progbits\n"
 #define CSR_MTVEC   0x305
 #define CSR_MEPC    0x341
 #define CSR_MCAUSE  0x342
-#define STR_(x) #x
-#define STR(x)  STR_(x)
+#define STR_(x)     #x
+#define STR(x)      STR_(x)
 #define CSR_READ(csr, v)                                                       \
     __asm__ volatile(".insn i 0x73, 2, %0, x0, " STR(csr) : "=r"(v)::"memory")
 #define CSR_WRITE(csr, v)                                                      \
-    __asm__ volatile(".insn i 0x73, 1, x0, %0, " STR(csr) ::"r"(v) : "memory")
+    __asm__ volatile(".insn i 0x73, 1, x0, %0, " STR(csr)::"r"(v) : "memory")
 #define CSR_SET(csr, v)                                                        \
-    __asm__ volatile(".insn i 0x73, 2, x0, %0, " STR(csr) ::"r"(v) : "memory")
+    __asm__ volatile(".insn i 0x73, 2, x0, %0, " STR(csr)::"r"(v) : "memory")
 #define CSR_CLEAR(csr, v)                                                      \
-    __asm__ volatile(".insn i 0x73, 3, x0, %0, " STR(csr) ::"r"(v) : "memory")
+    __asm__ volatile(".insn i 0x73, 3, x0, %0, " STR(csr)::"r"(v) : "memory")
 
 /* mtimecmp is 64 bits written in two halves: the high half first set to
  * the maximum so that no half-written value fires early. */
