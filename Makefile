@@ -112,7 +112,7 @@ size:
 size-check:
 	tools/cross.sh budget
 
-## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
+## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385), the irq port under timer interrupts there and on RV32IMC (virt)
 target-test:
 	tools/target-test.sh
 

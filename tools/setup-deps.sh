@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, when they are missing.
 #   tools/setup-deps.sh base   compiler, cmake, cmocka (make test)
-#   tools/setup-deps.sh firmware  base + what make firmware-test needs: the
-#                              cross compilers, newlib and picolibc for ARM and
-#                              RISC-V, qemu-system-arm and qemu-system-misc
-#                              (qemu-system-riscv32)
+#   tools/setup-deps.sh firmware  base + what make firmware-test and make
+#                              target-test need: the cross compilers, newlib
+#                              and picolibc for ARM and RISC-V, qemu-system-arm
+#                              and qemu-system-misc (qemu-system-riscv32)
 #   tools/setup-deps.sh ci     base + firmware + clang (with libFuzzer), valgrind,
 #                              cppcheck, 32-bit cmocka, qemu-user (make bench's
 #                              instruction counts and make m32-qemu; make m32
@@ -16,8 +16,7 @@ set_name=${1:-base}
 pkgs=(gcc make cmake pkg-config libcmocka-dev)
 need_i386=0
 if [ "$set_name" = ci ] || [ "$set_name" = firmware ]; then
-  pkgs+=(gcc-arm-none-eabi libnewlib-arm-none-eabi picolibc-arm-none-eabi
-    gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  pkgs+=(gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
     qemu-system-arm qemu-system-misc)
 fi
 if [ "$set_name" = ci ]; then
