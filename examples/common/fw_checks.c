@@ -127,6 +127,22 @@ static int run_from(void *mem) {
     return fn();
 }
 
+/* Whether interrupts are unmasked: the irq port masks them inside each
+ * heap call and must restore the mask it found. */
+static bool irq_enabled(void) {
+#if defined(__thumb__)
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask" : "=r"(primask));
+    return !(primask & 1u);
+#elif defined(__riscv)
+    uint32_t mstatus;
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\t"
+                     "csrr %0, mstatus\n\t.option pop"
+                     : "=r"(mstatus));
+    return (mstatus & 0x8u) != 0; /* MIE */
+#endif
+}
+
 static void print_info(const char *name, uint32_t caps) {
     multi_heap_info_t info;
     heap_caps_get_info(&info, caps);
@@ -243,6 +259,8 @@ void fw_check_heap(const fw_board_t *b) {
     free(zeroed);
     fw_check(heap_caps_get_free_size(MALLOC_CAP_8BIT) == free0,
              "every byte comes back after the frees");
+    fw_check(irq_enabled(), /* the start-up code leaves them unmasked */
+             "the heap calls left the interrupt mask as it was");
 }
 
 _Noreturn void fw_verdict(const fw_board_t *b) {

@@ -16,6 +16,9 @@ _start:
     .option arch, +zicsr
     la t0, trap_entry
     csrw mtvec, t0
+    /* Interrupts globally enabled, as firmware runs (no source is enabled
+     * in mie, so none is taken): the irq port's masking shows. */
+    csrsi mstatus, 8
     .option pop
     j fw_hart_start
 park:
