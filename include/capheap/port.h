@@ -8,7 +8,8 @@
  *                defined, and the lock calls compile to nothing); errors
  *                trap, the last one kept for a debugger.
  *   - `pthread`  Linux and POSIX hosts: the lock is a pthread_mutex_t; errors
- *                print one line on stderr and abort.
+ *                print one line through capheap_port_write() (output.h)
+ *                and abort.
  *   - `spinlock` bare-metal multicore: the lock is a capheap_spinlock_t
  *                (port_spinlock.h, C11 atomics); errors trap.
  *   - `freertos` a critical section per operation (on SMP ports with a
