@@ -42,10 +42,12 @@ components=(
   "chips-registry:src/chips/chips.c src/chips/host.c"
   "port-none:src/ports/none/port_none.c"
   "port-irq:src/ports/irq/port_irq.c"
+  "output:src/output/format.c src/output/print.c"
+  "output-stdio:src/output/write_stdio.c"
   "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_heap_hooks.c"
   "libc:src/libc/malloc.c"
 )
-hosted=(compat libc)
+hosted=(compat libc output-stdio)
 # Components that call a port's lock (built without CAPHEAP_PORT_NONE).
 locking=(port-irq)
 
