@@ -386,7 +386,11 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps);
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out);
 
-/** The type (tag) a live block belongs to, or -1. */
+/**
+ * The type (tag) of the live block at @p ptr (either of its addresses). O(1).
+ * NULL gives -1 without calling the error hook; any other pointer that is
+ * not a live block gives -1 after the error hook.
+ */
 int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr);
 
 /**
