@@ -59,7 +59,7 @@ asan:
 # it sees a race on the first interleaving that has one, not by chance.
 tsan:
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $${TSAN_OPTIONS:-}" \
-	  $(MAKE) test BUILD=build-tsan CONFIG="-DCMAKE_C_COMPILER=clang \
+	  $(MAKE) test BUILD=build-tsan CONFIG="-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCAPHEAP_SANITIZE=thread -DCAPHEAP_BUILD_BENCH=OFF" \
 	  CAPHEAP_TEST_SCALE=$(or $(CAPHEAP_TEST_SCALE),0.2)
 
@@ -91,7 +91,7 @@ m32-qemu:
 
 ## clang: the suite built with clang
 clang:
-	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCAPHEAP_BUILD_BENCH=OFF"
+	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCAPHEAP_BUILD_BENCH=OFF"
 
 ## fuzz: the libFuzzer harnesses (clang, ASan+UBSan), each FUZZ_SECONDS (60) from its seed corpus
 fuzz: deps
