@@ -23,9 +23,18 @@ ci-deps:
 $(BUILD)/Makefile: | deps
 	$(CMAKE) -S . -B $(BUILD) $(CONFIG)
 
-## run: build and run the demo
-run: all
-	CAPHEAP_PSRAM=$${CAPHEAP_PSRAM-4M} $(BUILD)/capheap-demo
+## run: build only the demo (in build-demo: no tests, no benchmark) and run it
+# Quiet: cmake's and make's logs (build-demo/*.log) are shown only when a
+# step fails (warnings are errors, so a build that succeeds has nothing to
+# say).
+run: deps
+	@if [ ! -f build-demo/Makefile ]; then mkdir -p build-demo && \
+	  $(CMAKE) -S . -B build-demo -G "Unix Makefiles" -DCAPHEAP_BUILD_TESTS=OFF \
+	    -DCAPHEAP_BUILD_BENCH=OFF >build-demo/configure.log 2>&1 || \
+	  { cat build-demo/configure.log; exit 1; }; fi
+	@$(CMAKE) --build build-demo -j $(JOBS) --target capheap-demo >build-demo/build.log 2>&1 || \
+	  { cat build-demo/build.log; exit 1; }
+	@CAPHEAP_PSRAM=$${CAPHEAP_PSRAM-4M} build-demo/capheap-demo
 
 ## debug-demo: an overflow found by heap poisoning on the simulated ESP32
 debug-demo: all
