@@ -34,7 +34,7 @@ targets=(m0plus m4f m33 rv32imc)
 components=(
   "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c src/core/owners.c src/core/lock.c"
   "core-names:src/core/names.c"
-  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/check.c"
+  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/caps_check.c"
   "chip-esp32:src/chips/esp32.c"
   "chip-esp32s3:src/chips/esp32s3.c"
   "chip-esp32c3:src/chips/esp32c3.c"
