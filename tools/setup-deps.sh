@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, when they are missing.
-#   tools/setup-deps.sh base   compiler, cmake, cmocka (make test)
-#   tools/setup-deps.sh firmware  base + what make firmware-test and make
-#                              target-test need: the cross compilers, newlib
-#                              and picolibc for ARM and RISC-V, qemu-system-arm
-#                              and qemu-system-misc (qemu-system-riscv32)
+#   tools/setup-deps.sh base   C and C++ compilers (g++ and clang++ for the
+#                              C++ header checks), cmake, cmocka (make test)
+#   tools/setup-deps.sh firmware  base + what make firmware-test, make
+#                              target-test and make output-test need: the cross
+#                              compilers, newlib and picolibc for ARM and RISC-V,
+#                              qemu-system-arm and qemu-system-misc
+#                              (qemu-system-riscv32)
 #   tools/setup-deps.sh ci     base + firmware + clang (with libFuzzer), valgrind,
 #                              cppcheck, 32-bit cmocka, qemu-user (make bench's
 #                              instruction counts and make m32-qemu; make m32
@@ -13,14 +15,14 @@
 set -euo pipefail
 
 set_name=${1:-base}
-pkgs=(gcc make cmake pkg-config libcmocka-dev)
+pkgs=(gcc g++ clang make cmake pkg-config libcmocka-dev)
 need_i386=0
 if [ "$set_name" = ci ] || [ "$set_name" = firmware ]; then
-  pkgs+=(gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-    qemu-system-arm qemu-system-misc)
+  pkgs+=(gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf
+    picolibc-riscv64-unknown-elf picolibc-arm-none-eabi qemu-system-arm qemu-system-misc)
 fi
 if [ "$set_name" = ci ]; then
-  pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user)
+  pkgs+=(libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib g++-multilib libcmocka-dev:i386 qemu-user)
   need_i386=1
 fi
 

@@ -24,6 +24,15 @@
 #ifndef CAPHEAP_PORT_SPINLOCK_H
 #define CAPHEAP_PORT_SPINLOCK_H
 
+#ifdef __cplusplus
+/* C++ has no <stdatomic.h> before C++23; std::atomic_flag is the same
+ * one-byte flag (tests/cxx compares the layouts), and only the port's C
+ * code touches it. */
+#include <atomic>
+typedef struct {
+    std::atomic_flag flag;
+} capheap_spinlock_t;
+#else
 #include <stdatomic.h>
 
 /* 2 is C11's "always lock-free"; 1 (sometimes) is what gcc and clang say
@@ -37,6 +46,7 @@
 typedef struct {
     atomic_uint held;
 } capheap_spinlock_t;
+#endif
 
 /** Initialiser of an unlocked capheap_spinlock_t. */
 #define CAPHEAP_SPINLOCK_INIT                                                  \
