@@ -104,6 +104,13 @@ one() {
     echo "  exit status $status"; ok=1
   fi
   grep -q "^VERDICT $ex: PASS" "$log" || { echo "  no PASS verdict"; ok=1; }
+  # capheap prints through its own formatter: heap info on every board,
+  # and never a conversion left unformatted (newlib's printf lacks %zu).
+  grep -q '^Heap summary for capabilities 0x00000001:$' "$log" ||
+    { echo "  no heap info printed"; ok=1; }
+  if grep -En '(^| )(zu|jd|lu)( |$)' "$log"; then
+    echo "  a conversion was printed unformatted (above)"; ok=1
+  fi
   local line
   while IFS= read -r line; do
     grep -Eq -- "$line" "$log" || { echo "  missing output: $line"; ok=1; }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capheap/output.h"
 #include "esp_heap_caps.h"
 #include "fw.h"
 #include "fw_libc.h"
@@ -15,19 +16,32 @@
 void *fw_early_block;
 static unsigned checks, failures;
 
-static void console_write(const char *text, size_t len) {
+/* What capheap prints while a capture is on is also kept here, so a
+ * firmware checks the text, not only that something was printed. */
+static char capture[512];
+static size_t captured;
+static bool capturing;
+
+/* capheap's output function: the application's definition replaces the
+ * default one, which would write to stdout with fwrite. */
+void capheap_port_write(const char *text, size_t len) {
+    if (capturing) {
+        size_t room = sizeof capture - 1 - captured;
+        size_t n = len < room ? len : room;
+        memcpy(capture + captured, text, n);
+        captured += n;
+        capture[captured] = '\0';
+    }
     fw_write(text, len);
 }
 
-/* The one place output is formatted: no %zu (newlib-nano lacks it). */
+/* Formatted by capheap's own formatter: the same text on newlib, nano and
+ * picolibc. */
 void fw_print(const char *fmt, ...) {
-    char buf[200];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    capheap_vprintf(fmt, ap);
     va_end(ap);
-    if (n > 0)
-        console_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 bool fw_check(bool ok, const char *what) {
@@ -143,6 +157,61 @@ static bool irq_enabled(void) {
 #endif
 }
 
+static const capheap_region_desc_t *first_region(const fw_board_t *b,
+                                                 int type) {
+    for (unsigned i = 0; i < b->chip->region_count; i++)
+        if (b->chip->regions[i].type == type)
+            return &b->chip->regions[i];
+    return NULL;
+}
+
+static bool printed(const char *line) {
+    bool found = strstr(capture, line) != NULL;
+    if (!found)
+        fw_print("expected in the heap info: \"%s\"\n", line);
+    return found;
+}
+
+/* heap_caps_print_heap_info() for caps served by one region of one type,
+ * checked line by line against the figures, formatted here by the C
+ * library's snprintf (no %zu: newlib-nano lacks it). */
+static void check_heap_info_text(const fw_board_t *b, uint32_t caps, int type) {
+    const capheap_region_desc_t *r = first_region(b, type);
+    multi_heap_info_t info;
+    unsigned pieces = 0;
+    char want[3][120];
+    heap_caps_get_info(&info, caps);
+    captured = 0;
+    capture[0] = '\0';
+    capturing = true;
+    heap_caps_print_heap_info(caps);
+    capturing = false;
+    snprintf(want[0], sizeof want[0],
+             "Heap summary for capabilities 0x%08lX:\n", (unsigned long)caps);
+    snprintf(want[1], sizeof want[1], " free %lu allocated %lu (%s)\n",
+             (unsigned long)info.total_free_bytes,
+             (unsigned long)info.total_allocated_bytes,
+             b->chip->types[type].name);
+    snprintf(want[2], sizeof want[2],
+             "  Totals:\n    free %lu allocated %lu min_free %lu "
+             "largest_free_block %lu\n",
+             (unsigned long)info.total_free_bytes,
+             (unsigned long)info.total_allocated_bytes,
+             (unsigned long)info.minimum_free_bytes,
+             (unsigned long)info.largest_free_block);
+    bool ok = true;
+    for (int i = 0; i < 3; i++)
+        ok = printed(want[i]) && ok;
+    /* The heap region: the chip's region less the heap's own words. */
+    unsigned long at = 0, len = 0;
+    const char *line = strstr(capture, "  At 0x");
+    size_t size = heap_bytes(b, type, &pieces);
+    ok = line && sscanf(line, "  At 0x%lx len %lu", &at, &len) == 2 &&
+         at >= r->start && at < r->start + SLACK_PER_REGION &&
+         len + SLACK_PER_REGION >= size && at + len <= r->start + size && ok;
+    fw_check(ok, "heap_caps_print_heap_info prints the figures");
+}
+
 static void print_info(const char *name, uint32_t caps) {
     multi_heap_info_t info;
     heap_caps_get_info(&info, caps);
@@ -250,6 +319,8 @@ void fw_check_heap(const fw_board_t *b) {
     print_info("EXEC", MALLOC_CAP_EXEC);
     print_info("DEFAULT", MALLOC_CAP_DEFAULT);
     print_info("DMA", MALLOC_CAP_DMA);
+    check_heap_info_text(b, MALLOC_CAP_EXEC, b->exec_type);
+    check_heap_info_text(b, MALLOC_CAP_DMA, b->dma_type);
     fw_check(heap_caps_check_integrity_all(true), "heap integrity");
 
     heap_caps_free(code);
