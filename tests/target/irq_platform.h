@@ -12,6 +12,10 @@
 /* The board's name, for the verdict. */
 extern const char irq_platform_name[];
 
+/* Where the board has 56 KiB of RAM no program section uses (the
+ * capability heap's chip regions are there). */
+extern const uintptr_t irq_platform_heap_base;
+
 /* Start the timer: its first interrupt comes soon. */
 void timer_start(void);
 /* From the handler: the next interrupt after a period drawn from @p r. */
