@@ -34,7 +34,7 @@ targets=(m0plus m4f m33 rv32imc)
 components=(
   "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c src/core/owners.c src/core/lock.c"
   "core-names:src/core/names.c"
-  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/check.c"
+  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/caps_check.c"
   "chip-esp32:src/chips/esp32.c"
   "chip-esp32s3:src/chips/esp32s3.c"
   "chip-esp32c3:src/chips/esp32c3.c"
@@ -42,10 +42,12 @@ components=(
   "chips-registry:src/chips/chips.c src/chips/host.c"
   "port-none:src/ports/none/port_none.c"
   "port-irq:src/ports/irq/port_irq.c"
+  "output:src/output/format.c src/output/print.c"
+  "output-stdio:src/output/write_stdio.c"
   "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_heap_hooks.c"
   "libc:src/libc/malloc.c"
 )
-hosted=(compat libc)
+hosted=(compat libc output-stdio)
 # Components that call a port's lock (built without CAPHEAP_PORT_NONE).
 locking=(port-irq)
 

@@ -118,9 +118,15 @@ extern "C" {
 /** Most application reservations capheap_caps_init() takes. */
 #define CAPHEAP_CAPS_MAX_RESERVED 24
 
-_Static_assert(CAPHEAP_CAPS_MAX_TYPES <= 32, "types are a 32-bit set");
-_Static_assert((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
-               "the cache size is a power of two");
+/* C++11 spells C11's _Static_assert static_assert. */
+#ifdef __cplusplus
+#define CAPHEAP_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define CAPHEAP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+CAPHEAP_STATIC_ASSERT(CAPHEAP_CAPS_MAX_TYPES <= 32, "types are a 32-bit set");
+CAPHEAP_STATIC_ASSERT((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
+                      "the cache size is a power of two");
 
 /** What a caps mask asks for, worked out once and cached (the cache is
  * emptied when types, regions or reserves change). */
@@ -387,7 +393,11 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps);
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out);
 
-/** The type (tag) a live block belongs to, or -1. */
+/**
+ * The type (tag) of the live block at @p ptr (either of its addresses). O(1).
+ * NULL gives -1 without calling the error hook; any other pointer that is
+ * not a live block gives -1 after the error hook.
+ */
 int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr);
 
 /**

@@ -17,7 +17,8 @@
  *                interrupt handlers are allowed. Errors trap.
  *   - `pthread`  Linux and POSIX hosts: the lock is a pthread_mutex_t,
  *                which protects against threads (on any core), not signal
- *                handlers; errors print one line on stderr and abort.
+ *                handlers; errors print one line through
+ *                capheap_port_write() (output.h) and abort.
  *   - `spinlock` bare-metal multicore: the lock is a capheap_spinlock_t
  *                (port_spinlock.h, an atomic exchange), which protects
  *                against other cores and threads, not interrupts (no heap

@@ -25,12 +25,20 @@
 #define CAPHEAP_PORT_SPINLOCK_H
 
 #ifdef __cplusplus
-/* C++ before C++23 has no <stdatomic.h>; std::atomic<unsigned> has the
- * same size and representation as atomic_uint with gcc and clang. */
+/* C++ has no <stdatomic.h> before C++23; std::atomic<unsigned> is the same
+ * word (tests/cxx compares the layouts), and only the port's C code
+ * touches it. */
 #include <atomic>
+typedef struct {
+    std::atomic<unsigned> held;
+} capheap_spinlock_t;
+/* Braced: C++11 may not copy-initialise an atomic from 0u. */
+#define CAPHEAP_SPINLOCK_INIT                                                  \
+    {                                                                          \
+        { 0u }                                                                 \
+    }
 #else
 #include <stdatomic.h>
-#endif
 
 /* 2 is C11's "always lock-free"; 1 (sometimes) is what gcc and clang say
  * where they have no atomic instruction and fall back as described above. */
@@ -41,21 +49,10 @@
 
 /** A test-and-set spinlock on a C11 atomic word: 0 free, 1 held. */
 typedef struct {
-#ifdef __cplusplus
-    std::atomic<unsigned> held;
-#else
     atomic_uint held;
-#endif
 } capheap_spinlock_t;
 
 /** Initialiser of an unlocked capheap_spinlock_t. */
-#ifdef __cplusplus
-/* Inner braces: C++11 cannot copy-initialise an atomic from 0u. */
-#define CAPHEAP_SPINLOCK_INIT                                                  \
-    {                                                                          \
-        { 0u }                                                                 \
-    }
-#else
 #define CAPHEAP_SPINLOCK_INIT                                                  \
     { 0u }
 #endif

@@ -161,7 +161,8 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void);
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps);
 
 /** Print, per heap with all of @p caps, its address, sizes and blocks, then
- * the totals. */
+ * the totals, through capheap_printf() (capheap/output.h: the port's
+ * output function, which is called with the heap's lock held). */
 void heap_caps_print_heap_info(uint32_t caps);
 
 /** Check every heap. @return true if no corruption was found. */
