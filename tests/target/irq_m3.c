@@ -17,8 +17,16 @@ const uintptr_t irq_platform_heap_base = 0x20200000u;
 #define SYST_ENABLE_TICKINT_CPU 7u
 
 void systick_handler(void);
-void systick_handler(void) {
-    irq_target_tick();
+void systick_frame(const uint32_t *frame);
+
+/* The hardware stacked r0-r3, r12, lr, pc, xPSR at sp (one stack: MSP);
+ * the tail call keeps lr, the EXC_RETURN value that ends the exception. */
+__attribute__((naked)) void systick_handler(void) {
+    __asm__ volatile("mov r0, sp\n\tb systick_frame");
+}
+
+void systick_frame(const uint32_t *frame) {
+    irq_target_tick(frame[6]);
 }
 
 void timer_start(void) {

@@ -27,8 +27,9 @@ int irq_masked(void);
 void irq_mask(void);
 void irq_unmask(void);
 
-/* The test's interrupt work, called by the platform's timer interrupt. */
-void irq_target_tick(void);
+/* The test's interrupt work, called by the platform's timer interrupt
+ * with the address the interrupted code resumes at. */
+void irq_target_tick(uintptr_t interrupted_pc);
 
 /* End the run with @p status (0 passed) as QEMU's exit status. */
 _Noreturn void irq_target_exit(int status);

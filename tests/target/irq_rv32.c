@@ -88,12 +88,12 @@ static uint64_t mtime(void) {
 void trap_handler(void) {
     uint32_t cause, epc;
     CSR_READ(CSR_MCAUSE, cause);
+    CSR_READ(CSR_MEPC, epc);
     if (cause == MCAUSE_MTI) {
-        irq_target_tick();
+        irq_target_tick(epc);
         return;
     }
     /* An exception: a trapped heap error (ebreak) or a wild access. */
-    CSR_READ(CSR_MEPC, epc);
     printf("FAIL: exception, mcause %lu at mepc 0x%08lx\n",
            (unsigned long)cause, (unsigned long)epc);
     irq_target_exit(3);
