@@ -30,7 +30,10 @@
  * for the whole walk, so other threads wait, and a walker must not call
  * any heap function (the lock is not recursive: it would deadlock). None may
  * be called from an interrupt handler (ESP-IDF allows none either; its
- * _ISR-safe allocation needs MALLOC_CAP_ISR-style heaps capheap lacks).
+ * _ISR-safe allocation needs MALLOC_CAP_ISR-style heaps capheap lacks),
+ * except with the irq port on a single core (port_irq.h), whose lock masks
+ * interrupts: then those that may run concurrently may, and the walks and
+ * prints keep interrupts masked throughout.
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
 #define CAPHEAP_COMPAT_ESP_HEAP_CAPS_H

@@ -1,6 +1,10 @@
 /*
  * port_pthread.c - POSIX hosts: the lock is a pthread_mutex_t; errors print
  * one line through capheap_port_write() (stdout by default) and abort.
+ *
+ * Protects against threads, on any core. Not against signal handlers: one
+ * that calls the heap while the thread it interrupted holds the lock
+ * deadlocks on the mutex.
  */
 #include <pthread.h>
 #include <stdlib.h>
