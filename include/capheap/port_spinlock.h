@@ -25,13 +25,18 @@
 #define CAPHEAP_PORT_SPINLOCK_H
 
 #ifdef __cplusplus
-/* C++ has no <stdatomic.h> before C++23; std::atomic_flag is the same
- * one-byte flag (tests/cxx compares the layouts), and only the port's C
- * code touches it. */
+/* C++ has no <stdatomic.h> before C++23; std::atomic<unsigned> is the same
+ * word (tests/cxx compares the layouts), and only the port's C code
+ * touches it. */
 #include <atomic>
 typedef struct {
-    std::atomic_flag flag;
+    std::atomic<unsigned> held;
 } capheap_spinlock_t;
+/* Braced: C++11 may not copy-initialise an atomic from 0u. */
+#define CAPHEAP_SPINLOCK_INIT                                                  \
+    {                                                                          \
+        { 0u }                                                                 \
+    }
 #else
 #include <stdatomic.h>
 
@@ -46,10 +51,10 @@ typedef struct {
 typedef struct {
     atomic_uint held;
 } capheap_spinlock_t;
-#endif
 
 /** Initialiser of an unlocked capheap_spinlock_t. */
 #define CAPHEAP_SPINLOCK_INIT                                                  \
     { 0u }
+#endif
 
 #endif
