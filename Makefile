@@ -8,7 +8,7 @@ CAPHEAP_TEST_SCALE ?=
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= core multi_heap caps
 
-.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test output-test \
         format-check deps ci-deps mutation clean help fuzz package-test
 
 all: $(BUILD)/Makefile
@@ -125,9 +125,13 @@ size:
 size-check:
 	tools/cross.sh budget
 
-## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
+## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385), the irq port under timer interrupts there and on RV32IMC (virt)
 target-test:
 	tools/target-test.sh
+
+## output-test: capheap's prints on newlib, newlib-nano and picolibc (emulated Cortex-M3), and no libc printf linked
+output-test:
+	JOBS=$(JOBS) tools/output-test.sh
 
 ## mutation: apply tools/mutation/mutants.txt one at a time in a scratch copy, run the tests, print the table (MUTANTS=ID,ID for some)
 mutation: deps

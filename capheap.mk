@@ -50,6 +50,7 @@ CAPHEAP_SOURCES := \
   $(CAPHEAP_DIR)/src/chips/chips.c \
   $(foreach c,$(CAPHEAP_CHIPS),$(CAPHEAP_DIR)/src/chips/$(c).c) \
   $(wildcard $(CAPHEAP_DIR)/src/system/*.c) \
+  $(wildcard $(CAPHEAP_DIR)/src/output/*.c) \
   $(wildcard $(CAPHEAP_DIR)/src/debug/*.c)
 ifeq ($(CAPHEAP_ESP_IDF_API),1)
 CAPHEAP_SOURCES += $(wildcard $(CAPHEAP_DIR)/src/compat/*.c)

@@ -48,10 +48,11 @@
  * capheap_caps_init(), capheap_caps_enable_nonos_stack_heaps() and
  * capheap_caps_set_observer() run before other threads use the heap.
  * The lock is required for any concurrency: without one the cache and the
- * core are for one thread. No function here may be called from an
- * interrupt handler (see heap.h: every port's lock blocks or spins);
- * capheap_caps_dram_to_iram() and capheap_caps_iram_to_dram() are pure and
- * may.
+ * core are for one thread. Interrupt handlers: with the irq port, the
+ * functions above that may run concurrently may also be called from an
+ * ISR; on every other port none may (see heap.h: their locks block or
+ * spin). capheap_caps_dram_to_iram() and capheap_caps_iram_to_dram() are
+ * pure and may on any port.
  */
 #ifndef CAPHEAP_CAPS_H
 #define CAPHEAP_CAPS_H

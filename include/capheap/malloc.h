@@ -17,7 +17,8 @@
  * with every other and with the heap_caps_* API, on any thread or core:
  * they use the global heap, which the first call builds exactly once even
  * when first calls race (esp_heap_caps_init.h) and which has the port's
- * default lock. None may be called from an interrupt handler.
+ * default lock. None may be called from an interrupt handler, except with
+ * the irq port, whose lock masks interrupts (port_irq.h).
  */
 #ifndef CAPHEAP_MALLOC_H
 #define CAPHEAP_MALLOC_H

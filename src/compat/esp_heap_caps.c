@@ -6,11 +6,11 @@
  */
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capheap/debug.h"
+#include "capheap/output.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_private.h"
 #include "multi_heap_info.h"
@@ -33,8 +33,8 @@ void capheap_esp_alloc_failed(size_t size, uint32_t caps, const char *fn) {
     if (hook)
         hook(size, caps, fn);
 #ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
-    fprintf(stderr, "Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
-            (unsigned)caps);
+    capheap_printf("Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
+                   (unsigned)caps);
     abort();
 #endif
 }
@@ -349,10 +349,10 @@ static bool verdict(capheap_err_t err, const capheap_check_report_t *rep,
                     bool print_errors) {
     if (err == CAPHEAP_OK)
         return true;
-    if (print_errors && err == CAPHEAP_ERR_CORRUPT) {
+    if (CAPHEAP_OUTPUT && print_errors && err == CAPHEAP_ERR_CORRUPT) {
         char what[160];
         capheap_describe_fault(what, sizeof what, rep);
-        printf("CORRUPT HEAP: %s\n", what);
+        capheap_printf("CORRUPT HEAP: %s\n", what);
     }
     return false;
 }
@@ -438,45 +438,49 @@ static bool sum_block(const capheap_block_info_t *b, void *user) {
 }
 
 void heap_caps_print_heap_info(uint32_t caps) {
+    if (!CAPHEAP_OUTPUT)
+        return; /* no walk for nothing to print */
     capheap_caps_t *ch = capheap_esp();
     region_sums_t sums[CAPHEAP_CAPS_MAX_REGIONS];
     memset(sums, 0, sizeof sums);
     capheap_heap_walk(ch->heap, sum_block, sums);
-    printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
+    capheap_printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
     for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
         if (!region_selected(ch, r.tag, caps))
             continue;
         region_sums_t *s = &sums[i];
-        printf("  At 0x%08lx len %zu free %zu allocated %zu (%s)\n",
-               (unsigned long)(uintptr_t)r.start,
-               (size_t)((char *)r.end - (char *)r.start), s->free, s->allocated,
-               ch->types[r.tag].name);
-        printf("    largest_free_block %zu alloc_blocks %zu free_blocks %zu "
-               "total_blocks %zu\n",
-               s->largest, s->used_blocks, s->free_blocks,
-               s->used_blocks + s->free_blocks);
+        capheap_printf("  At 0x%08lx len %zu free %zu allocated %zu (%s)\n",
+                       (unsigned long)(uintptr_t)r.start,
+                       (size_t)((char *)r.end - (char *)r.start), s->free,
+                       s->allocated, ch->types[r.tag].name);
+        capheap_printf("    largest_free_block %zu alloc_blocks %zu "
+                       "free_blocks %zu total_blocks %zu\n",
+                       s->largest, s->used_blocks, s->free_blocks,
+                       s->used_blocks + s->free_blocks);
     }
     capheap_stats_t t = stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps);
-    printf("  Totals:\n    free %zu allocated %zu min_free %zu "
-           "largest_free_block %zu\n",
-           t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,
-           t.largest_free_block);
+    capheap_printf("  Totals:\n    free %zu allocated %zu min_free %zu "
+                   "largest_free_block %zu\n",
+                   t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,
+                   t.largest_free_block);
 }
 
 static bool dump_block(const capheap_block_info_t *b, void *user) {
     walk_ctx_t *w = user;
     if (!b->control && region_selected(w->ch, b->tag, w->caps))
-        printf("Block %p data, size: %zu bytes, Free: %s\n", b->ptr, b->size,
-               b->used ? "No" : "Yes");
+        capheap_printf("Block %p data, size: %zu bytes, Free: %s\n", b->ptr,
+                       b->size, b->used ? "No" : "Yes");
     return true;
 }
 
 void heap_caps_dump(uint32_t caps) {
+    if (!CAPHEAP_OUTPUT)
+        return;
     walk_ctx_t w = {capheap_esp(), caps, NULL, NULL, -1};
-    printf("Showing data for heaps with capabilities 0x%08X:\n",
-           (unsigned)caps);
+    capheap_printf("Showing data for heaps with capabilities 0x%08X:\n",
+                   (unsigned)caps);
     capheap_heap_walk(w.ch->heap, dump_block, &w);
 }
 

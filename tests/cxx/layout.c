@@ -2,7 +2,7 @@
  * layout.c - the sizes and member offsets of the public structures as the
  * C compiler lays them out, for test_cxx.cpp to compare with C++'s view of
  * the same headers (caps.h gives C++ plain types where C has _Atomic ones,
- * port_spinlock.h std::atomic_flag for atomic_flag).
+ * port_spinlock.h std::atomic<unsigned> for atomic_uint).
  */
 #include <stddef.h>
 

@@ -269,10 +269,17 @@ void multi_heap_api() {
     CHECK(multi_heap_free_size(h) == free0);
 }
 
+/* The spinlock's initialiser in C++ is an unlocked word, as in C. */
+void spinlock_initialiser() {
+    static capheap_spinlock_t lock = CAPHEAP_SPINLOCK_INIT;
+    CHECK(lock.held.load() == 0u);
+}
+
 } // namespace
 
 int main() {
     layouts_match_c();
+    spinlock_initialiser();
     native_heap();
     native_caps();
     multi_heap_api();
