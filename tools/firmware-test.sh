@@ -15,7 +15,7 @@ timeout_s=${FW_TIMEOUT:-120}
 
 tools/setup-deps.sh firmware || exit 1
 
-declare -A toolchain run prefix expect absent
+declare -A toolchain run prefix expect absent installed
 all=(mps2-an386 mps2-an385 microbit virt-rv32imc virt-rv32-smp)
 semihost="-semihosting-config enable=on,target=native"
 
@@ -32,6 +32,9 @@ toolchain[mps2-an385]=cortex-m3-newlib
 run[mps2-an385]="qemu-system-arm -M mps2-an385 $semihost"
 prefix[mps2-an385]=arm-none-eabi-
 expect[mps2-an385]=${expect[mps2-an386]}
+# This one finds an installed capheap with find_package(capheap CONFIG).
+installed[mps2-an385]="-DCAPHEAP_PORT=irq -DCAPHEAP_REPLACE_LIBC_MALLOC=ON -DCAPHEAP_WERROR=ON
+  -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF -DCAPHEAP_BUILD_DEMO=OFF"
 
 toolchain[microbit]=cortex-m0-newlib-nano
 run[microbit]="qemu-system-arm -M microbit $semihost"
@@ -85,9 +88,24 @@ one() {
   elf=$dir/firmware.elf
   log=$dir/output.txt
   mkdir -p "$dir"
+  local package=()
+  if [ -n "${installed[$ex]:-}" ]; then
+    # capheap built for the core and installed, then found as a package.
+    package=(-Dcapheap_DIR="$root/$dir/prefix/lib/cmake/capheap")
+    # shellcheck disable=SC2086
+    if ! { cmake -S . -B "$dir/capheap" -DCMAKE_TOOLCHAIN_FILE="$tc" \
+        -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_INSTALL_PREFIX="$root/$dir/prefix" \
+        -DCMAKE_INSTALL_LIBDIR=lib ${installed[$ex]} &&
+        cmake --build "$dir/capheap" -j "$jobs" &&
+        cmake --install "$dir/capheap"; } >"$dir/build.log" 2>&1; then
+      tail -n 30 "$dir/build.log"
+      echo "  capheap's build or install failed (log: $dir/build.log)"
+      return 1
+    fi
+  fi
   if ! { cmake -S "examples/$ex" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$tc" \
-      -DCMAKE_BUILD_TYPE=MinSizeRel && cmake --build "$dir" -j "$jobs"; } \
-      >"$dir/build.log" 2>&1; then
+      -DCMAKE_BUILD_TYPE=MinSizeRel "${package[@]}" &&
+      cmake --build "$dir" -j "$jobs"; } >>"$dir/build.log" 2>&1; then
     tail -n 30 "$dir/build.log"
     echo "  build failed (log: $dir/build.log)"
     return 1

@@ -10,7 +10,7 @@ function(fw_firmware target)
                         C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -pedantic -g)
   target_include_directories(${target} PRIVATE ${FW_COMMON})
-  target_link_libraries(${target} PRIVATE capheap)
+  target_link_libraries(${target} PRIVATE capheap::capheap)
   target_link_options(${target} PRIVATE -T${FW_LINKER_SCRIPT}
                       -Wl,-Map=$<TARGET_FILE:${target}>.map)
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
