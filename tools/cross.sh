@@ -37,10 +37,11 @@ components=(
   "chip-stm32h743:src/chips/stm32h743.c"
   "chips-registry:src/chips/chips.c src/chips/host.c"
   "port-none:src/ports/none/port_none.c"
-  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_heap_hooks.c"
+  "system:src/system/system.c src/system/system_hooks.c"
+  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c"
   "libc:src/libc/malloc.c"
 )
-hosted=(compat libc)
+hosted=(system compat libc)
 
 build() {
   local t=$1 c name srcs
