@@ -8,7 +8,7 @@ CAPHEAP_TEST_SCALE ?=
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= core multi_heap caps
 
-.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test \
+.PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test output-test \
         format-check deps ci-deps mutation clean help fuzz
 
 all: $(BUILD)/Makefile
@@ -23,9 +23,18 @@ ci-deps:
 $(BUILD)/Makefile: | deps
 	$(CMAKE) -S . -B $(BUILD) $(CONFIG)
 
-## run: build and run the demo
-run: all
-	CAPHEAP_PSRAM=$${CAPHEAP_PSRAM-4M} $(BUILD)/capheap-demo
+## run: build only the demo (in build-demo: no tests, no benchmark) and run it
+# Quiet: cmake's and make's logs (build-demo/*.log) are shown only when a
+# step fails (warnings are errors, so a build that succeeds has nothing to
+# say).
+run: deps
+	@if [ ! -f build-demo/Makefile ]; then mkdir -p build-demo && \
+	  $(CMAKE) -S . -B build-demo -G "Unix Makefiles" -DCAPHEAP_BUILD_TESTS=OFF \
+	    -DCAPHEAP_BUILD_BENCH=OFF >build-demo/configure.log 2>&1 || \
+	  { cat build-demo/configure.log; exit 1; }; fi
+	@$(CMAKE) --build build-demo -j $(JOBS) --target capheap-demo >build-demo/build.log 2>&1 || \
+	  { cat build-demo/build.log; exit 1; }
+	@CAPHEAP_PSRAM=$${CAPHEAP_PSRAM-4M} build-demo/capheap-demo
 
 ## debug-demo: an overflow found by heap poisoning on the simulated ESP32
 debug-demo: all
@@ -59,7 +68,7 @@ asan:
 # it sees a race on the first interleaving that has one, not by chance.
 tsan:
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $${TSAN_OPTIONS:-}" \
-	  $(MAKE) test BUILD=build-tsan CONFIG="-DCMAKE_C_COMPILER=clang \
+	  $(MAKE) test BUILD=build-tsan CONFIG="-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCAPHEAP_SANITIZE=thread -DCAPHEAP_BUILD_BENCH=OFF" \
 	  CAPHEAP_TEST_SCALE=$(or $(CAPHEAP_TEST_SCALE),0.2)
 
@@ -91,7 +100,7 @@ m32-qemu:
 
 ## clang: the suite built with clang
 clang:
-	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCAPHEAP_BUILD_BENCH=OFF"
+	$(MAKE) test BUILD=build-clang CONFIG="-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCAPHEAP_BUILD_BENCH=OFF"
 
 ## fuzz: the libFuzzer harnesses (clang, ASan+UBSan), each FUZZ_SECONDS (60) from its seed corpus
 fuzz: deps
@@ -112,9 +121,13 @@ size:
 size-check:
 	tools/cross.sh budget
 
-## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385)
+## target-test: the core's model test on an emulated Cortex-M3 (MPS2 AN385), the irq port under timer interrupts there and on RV32IMC (virt)
 target-test:
 	tools/target-test.sh
+
+## output-test: capheap's prints on newlib, newlib-nano and picolibc (emulated Cortex-M3), and no libc printf linked
+output-test:
+	JOBS=$(JOBS) tools/output-test.sh
 
 ## mutation: apply tools/mutation/mutants.txt one at a time in a scratch copy, run the tests, print the table (MUTANTS=ID,ID for some)
 mutation: deps

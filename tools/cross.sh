@@ -6,13 +6,17 @@
 # Cortex-M33 with arm-none-eabi-gcc and newlib, RV32IMC (the ESP32-C3's ISA)
 # with riscv64-unknown-elf-gcc, which has no C library here: only the
 # freestanding layers (core, capability layer, chip tables) build for it.
+# Every target also builds the irq port (it masks interrupts), and every
+# run checks that the spinlock port refuses to build where atomics are not
+# lock-free (M0+, RV32IMC: its #error) and elsewhere builds to atomic
+# instructions (ldrex/strex on M4F and M33, amoswap or lr/sc on RV32IMAC).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=${CROSS_OUT:-build-cross}
 opt=${CROSS_OPT:--Os}
 warn=(-std=c11 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections)
-defs=(-DCAPHEAP_PORT_NONE -Iinclude -Iinclude/compat -Isrc)
+defs=(-Iinclude -Iinclude/compat -Isrc)
 
 declare -A cc flags free_only
 cc[m0plus]=arm-none-eabi-gcc
@@ -30,18 +34,23 @@ targets=(m0plus m4f m33 rv32imc)
 components=(
   "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c src/core/owners.c src/core/lock.c"
   "core-names:src/core/names.c"
-  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/check.c"
+  "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/caps_check.c"
   "chip-esp32:src/chips/esp32.c"
   "chip-esp32s3:src/chips/esp32s3.c"
   "chip-esp32c3:src/chips/esp32c3.c"
   "chip-stm32h743:src/chips/stm32h743.c"
   "chips-registry:src/chips/chips.c src/chips/host.c"
   "port-none:src/ports/none/port_none.c"
+  "port-irq:src/ports/irq/port_irq.c"
+  "output:src/output/format.c src/output/print.c"
+  "output-stdio:src/output/write_stdio.c"
   "system:src/system/system.c src/system/system_hooks.c"
   "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c"
   "libc:src/libc/malloc.c"
 )
-hosted=(system compat libc)
+hosted=(compat libc output-stdio)
+# Components that call a port's lock (built without CAPHEAP_PORT_NONE).
+locking=(port-irq)
 
 build() {
   local t=$1 c name srcs
@@ -52,9 +61,13 @@ build() {
       continue
     fi
     mkdir -p "$out/$t/$name"
+    local d=("${defs[@]}")
+    if [[ " ${locking[*]} " != *" $name "* ]]; then
+      d+=(-DCAPHEAP_PORT_NONE)
+    fi
     for s in $srcs; do
       # shellcheck disable=SC2086
-      "${cc[$t]}" ${flags[$t]} "$opt" "${warn[@]}" "${defs[@]}" \
+      "${cc[$t]}" ${flags[$t]} "$opt" "${warn[@]}" "${d[@]}" \
         -DCAPHEAP_REPLACE_LIBC_MALLOC -ffreestanding -c "$s" \
         -o "$out/$t/$name/$(basename "$s" .c).o"
     done
@@ -81,6 +94,53 @@ for t in "${targets[@]}"; do
   build "$t"
 done
 echo "cross builds: ${targets[*]} ok"
+
+# The spinlock port on target $1 (flags: the rest): refused with the
+# #error naming the alternatives, or built with atomic instructions in
+# capheap_port_lock: one matching each of the patterns in $2.
+spinlock_check() {
+  local t=$1 want=$2 compiler=$3 o="$out/spinlock-$1" err lock p pats
+  shift 3
+  mkdir -p "$o"
+  if [ "$want" = refused ]; then
+    if "$compiler" "$@" "$opt" "${warn[@]}" "${defs[@]}" -ffreestanding -c \
+      src/ports/spinlock/port_spinlock.c -o "$o/port_spinlock.o" 2>"$o/err"; then
+      echo "spinlock: $t built the spinlock port without lock-free atomics" >&2
+      return 1
+    fi
+    err=$(cat "$o/err")
+    if [[ $err != *"#error"*"CAPHEAP_PORT=irq"*"CAPHEAP_PORT=user"* ]]; then
+      echo "spinlock: $t failed, but not with the port's #error:" >&2
+      echo "$err" >&2
+      return 1
+    fi
+    echo "spinlock port: refused on $t (#error names irq and user)"
+    return 0
+  fi
+  "$compiler" "$@" "$opt" "${warn[@]}" "${defs[@]}" -ffreestanding -c \
+    src/ports/spinlock/port_spinlock.c -o "$o/port_spinlock.o"
+  lock=$("${compiler%-gcc}-objdump" -d "$o/port_spinlock.o" |
+    awk '/<capheap_port_lock>:/ { on = 1; next } /^[0-9a-f]+ <[^.]/ { on = 0 } on')
+  read -ra pats <<<"$want" # no globbing of the brackets
+  for p in "${pats[@]}"; do
+    if ! grep -Eq "$p" <<<"$lock"; then
+      echo "spinlock: $t's capheap_port_lock has no $p:" >&2
+      echo "$lock" >&2
+      return 1
+    fi
+  done
+  echo "spinlock port: $t takes the lock with" \
+    "$(grep -Eo "${want// /|}" <<<"$lock" | sort -u | tr '\n' ' ')"
+}
+# shellcheck disable=SC2086
+{
+  spinlock_check m0plus refused "${cc[m0plus]}" ${flags[m0plus]}
+  spinlock_check rv32imc refused "${cc[rv32imc]}" ${flags[rv32imc]}
+  spinlock_check m4f 'ld[ar]ex st[rl]ex' "${cc[m4f]}" ${flags[m4f]}
+  spinlock_check m33 'ld[ar]ex st[rl]ex' "${cc[m33]}" ${flags[m33]}
+  spinlock_check rv32imac 'amoswap|lr\.w' riscv64-unknown-elf-gcc \
+    -march=rv32imac -mabi=ilp32
+}
 if [ "${1:-}" = size ]; then
   for t in "${targets[@]}"; do report "$t"; done
 fi
@@ -100,7 +160,7 @@ linked_capheap_text() {
   mkdir -p "$d"
   # shellcheck disable=SC2086
   "${cc[$t]}" ${flags[$t]} "$opt" "${warn[@]}" "${defs[@]}" \
-    --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
+    -DCAPHEAP_PORT_NONE --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
     tools/size/init_alloc_free.c "$out/$t"/core/*.o \
     "$out/$t"/port-none/*.o -o "$d/init_alloc_free.elf"
   arm-none-eabi-nm -S --defined-only "$out/$t"/core/*.o "$out/$t"/port-none/*.o |

@@ -37,6 +37,8 @@ static void show(const char *what, const void *p) {
 
 static void print_regions(void) {
     capheap_caps_t *ch = heap_caps_capheap();
+    printf("The boot log, as ESP-IDF prints it: each heap region's start, "
+           "length\nand memory type.\n");
     printf("Initializing. RAM available for dynamic allocation:\n");
     for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
@@ -46,6 +48,14 @@ static void print_regions(void) {
                (unsigned long)(uintptr_t)r.start, len, len / 1024,
                ch->types[r.tag].name);
     }
+}
+
+/* The column legend is printed once, before the first table. */
+static void print_caps_legend(void) {
+    printf("Bytes per capability (heap_caps_get_info): total = size of the "
+           "regions\nthat have it, free = free now, largest = the biggest "
+           "allocation that\nsucceeds now, min free = the least free "
+           "since start-up.\n");
 }
 
 static void print_caps_table(void) {
@@ -71,21 +81,27 @@ static void print_caps_table(void) {
 
 int main(void) {
     heap_caps_init();
-    printf("capheap: simulated %s\n\n", chip()->name);
+    printf("capheap demo: the %s's memory, simulated on this host at the "
+           "chip's own\naddresses.\n\n",
+           chip()->name);
     print_regions();
     heap_caps_enable_nonos_stack_heaps(); /* the scheduler would start here */
-    printf("\nAfter start-up (D/IRAM start-up stacks released):\n");
+    printf("\nAfter start-up (the ROM's start-up stacks in D/IRAM are heap "
+           "now).\n");
+    print_caps_legend();
     print_caps_table();
 
-    printf("\nWhat firmware allocates:\n");
+    printf("\nWhat firmware allocates: the request (its caps) -> the address "
+           "returned,\nthe memory type it came from.\n");
     void *spi_dma = heap_caps_malloc(4096, MALLOC_CAP_DMA);
     show("4 KiB SPI DMA buffer (DMA)", spi_dma);
-    printf("    DMA can reach it: %s\n",
+    printf("    esp_ptr_dma_capable(): the DMA engine can reach it: %s\n",
            esp_ptr_dma_capable(spi_dma) ? "yes" : "no");
     size_t free8 = heap_caps_get_free_size(MALLOC_CAP_8BIT);
     uint32_t *table = heap_caps_malloc(16 * 1024, MALLOC_CAP_32BIT);
     show("16 KiB table of ints (32BIT)", table);
-    printf("    byte-addressable free unchanged: %s\n",
+    printf("    word-only IRAM took it, byte-addressable free unchanged: "
+           "%s\n",
            heap_caps_get_free_size(MALLOC_CAP_8BIT) == free8 ? "yes" : "no");
     void *code = heap_caps_malloc(2048, MALLOC_CAP_EXEC);
     show("2 KiB of code (EXEC)", code);
@@ -95,6 +111,7 @@ int main(void) {
     show("malloc(1000)", plain);
     void *bad = heap_caps_malloc(100, MALLOC_CAP_EXEC | MALLOC_CAP_8BIT);
     show("EXEC|8BIT (IRAM cannot do bytes)", bad);
+    printf("    NULL, as on the chip: no executable RAM takes byte access\n");
 
     /* Fill IRAM with 32-bit tables; the next EXEC request then comes from
      * D/IRAM through its instruction-bus address. */
@@ -108,18 +125,21 @@ int main(void) {
         if (strcmp(where(t), "IRAM") != 0)
             break;
     }
-    printf("  %d more 1 KiB tables fill IRAM; the last went to %s\n", n,
+    printf("  %d more 1 KiB 32BIT tables fill IRAM; the last went to %s\n", n,
            where(tables[n - 1]));
     uint32_t *jit = heap_caps_malloc(512, MALLOC_CAP_EXEC);
     show("512 B of code with IRAM full (EXEC)", jit);
     if (jit) {
         jit[0] = 0x004136e0; /* written through the instruction bus */
         uintptr_t d = capheap_caps_iram_to_dram(chip(), (uintptr_t)jit);
-        printf("    the same word read on the data bus at 0x%08lx: 0x%08x\n",
-               (unsigned long)d, *(volatile uint32_t *)d);
+        uint32_t back = *(volatile uint32_t *)d;
+        printf("    0x004136e0 written through that instruction-bus address,\n"
+               "    read back on the data bus at 0x%08lx: 0x%08x (%s)\n",
+               (unsigned long)d, back,
+               back == 0x004136e0 ? "the same RAM on both buses" : "MISMATCH");
     }
 
-    printf("\nWhat is left:\n");
+    printf("\nWhat is left, in the same columns:\n");
     print_caps_table();
 
     heap_caps_free(jit);

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, when they are missing.
-#   tools/setup-deps.sh base   compiler, cmake, cmocka (make test)
+#   tools/setup-deps.sh base   C and C++ compilers (g++ and clang++ for the
+#                              C++ header checks), cmake, cmocka (make test)
 #   tools/setup-deps.sh ci     base + clang (with libFuzzer), valgrind, cppcheck,
 #                              32-bit cmocka, cross compilers, qemu (qemu-user:
 #                              make bench's instruction counts and make m32-qemu;
-#                              make m32 runs natively)
+#                              make m32 runs natively; qemu-system-arm and -misc
+#                              with picolibc: make target-test and output-test)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
 set_name=${1:-base}
-pkgs=(gcc make cmake pkg-config libcmocka-dev)
+pkgs=(gcc g++ clang make cmake pkg-config libcmocka-dev)
 need_i386=0
 if [ "$set_name" = ci ]; then
-  pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib libcmocka-dev:i386 qemu-user
+  pkgs+=(libclang-rt-14-dev valgrind cppcheck clang-format gcc-multilib g++-multilib libcmocka-dev:i386 qemu-user
     gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf
-    qemu-system-arm)
+    qemu-system-arm qemu-system-misc picolibc-riscv64-unknown-elf picolibc-arm-none-eabi)
   need_i386=1
 fi
 

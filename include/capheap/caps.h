@@ -48,10 +48,11 @@
  * capheap_caps_init(), capheap_caps_enable_nonos_stack_heaps() and
  * capheap_caps_set_observer() run before other threads use the heap.
  * The lock is required for any concurrency: without one the cache and the
- * core are for one thread. No function here may be called from an
- * interrupt handler (see heap.h: every port's lock blocks or spins);
- * capheap_caps_dram_to_iram() and capheap_caps_iram_to_dram() are pure and
- * may.
+ * core are for one thread. Interrupt handlers: with the irq port, the
+ * functions above that may run concurrently may also be called from an
+ * ISR; on every other port none may (see heap.h: their locks block or
+ * spin). capheap_caps_dram_to_iram() and capheap_caps_iram_to_dram() are
+ * pure and may on any port.
  */
 #ifndef CAPHEAP_CAPS_H
 #define CAPHEAP_CAPS_H
@@ -117,9 +118,15 @@ extern "C" {
 /** Most application reservations capheap_caps_init() takes. */
 #define CAPHEAP_CAPS_MAX_RESERVED 24
 
-_Static_assert(CAPHEAP_CAPS_MAX_TYPES <= 32, "types are a 32-bit set");
-_Static_assert((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
-               "the cache size is a power of two");
+/* C++11 spells C11's _Static_assert static_assert. */
+#ifdef __cplusplus
+#define CAPHEAP_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define CAPHEAP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+CAPHEAP_STATIC_ASSERT(CAPHEAP_CAPS_MAX_TYPES <= 32, "types are a 32-bit set");
+CAPHEAP_STATIC_ASSERT((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
+                      "the cache size is a power of two");
 
 /** What a caps mask asks for, worked out once and cached (the cache is
  * emptied when types, regions or reserves change). */
@@ -382,7 +389,11 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps);
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out);
 
-/** The type (tag) a live block belongs to, or -1. */
+/**
+ * The type (tag) of the live block at @p ptr (either of its addresses). O(1).
+ * NULL gives -1 without calling the error hook; any other pointer that is
+ * not a live block gives -1 after the error hook.
+ */
 int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr);
 
 /**

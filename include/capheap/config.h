@@ -79,6 +79,19 @@
 #endif
 #endif
 
+/**
+ * Where capheap's printed output goes (include/capheap/output.h).
+ * 1 (the default): through capheap_port_write(), whose default writes to
+ * stdout; an application replaces it by defining its own (the default is
+ * a weak symbol on gcc and clang). 2: capheap defines no
+ * capheap_port_write(): the application must. 0: nothing is printed and
+ * capheap's reports do not link the formatter; the print functions exist
+ * and do nothing.
+ */
+#ifndef CAPHEAP_OUTPUT
+#define CAPHEAP_OUTPUT 1
+#endif
+
 /* ---- hardening: on by default ----------------------------------------- */
 
 /**

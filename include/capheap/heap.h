@@ -45,8 +45,10 @@
  * calls the callback, which must not call into the heap.
  * capheap_set_error_hook() is process-wide and belongs to start-up (error.c
  * stores it plainly); the hook itself is called outside the lock, on the thread
- * that erred. Interrupt handlers: no function here is safe to call from an ISR
- * on any port. pthread: a mutex may block. spinlock: an ISR that interrupts the
+ * that erred. Interrupt handlers: with the irq port (port_irq.h), whose lock
+ * masks interrupts, the functions above that may run concurrently may also
+ * be called from an ISR, on a heap that has the lock. On every other port
+ * none may. pthread: a mutex may block. spinlock: an ISR that interrupts the
  * holder on its own core spins forever. freertos: the lock is
  * portENTER_CRITICAL, not the _ISR variant. none: no lock at all, so an ISR
  * would run inside the interrupted call. Pure functions that touch no heap
@@ -388,8 +390,9 @@ void capheap_heap_set_lock(capheap_heap_t *heap, void *lock);
  * Take / release the heap's lock (nothing when it has none), for a layer
  * built on the heap that keeps shared state of its own (the capability
  * layer's selection cache). No heap function may be called while it is
- * held: the port's locks are not recursive. Not from an interrupt handler
- * unless the port's lock is an interrupt-masking one.
+ * held: the port's locks are not recursive (but for irq's, which nests).
+ * Not from an interrupt handler unless the port's lock is an
+ * interrupt-masking one (irq).
  */
 #ifdef CAPHEAP_PORT_NONE
 static inline void capheap_heap_lock(capheap_heap_t *heap) {

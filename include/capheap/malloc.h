@@ -24,7 +24,8 @@
  * with every other and with the heap_caps_* API, on any thread or core:
  * the system heap has the port's default lock, and its lazy start-up on a
  * host runs once even when first calls race. None may be called from an
- * interrupt handler.
+ * interrupt handler, except with the irq port, whose lock masks interrupts
+ * (port_irq.h).
  */
 #ifndef CAPHEAP_MALLOC_H
 #define CAPHEAP_MALLOC_H

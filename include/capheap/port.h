@@ -3,19 +3,36 @@
  * @brief What capheap needs from its platform: a lock and an error report.
  *
  * The core calls only these functions; one port under src/ports/ provides
- * them, chosen at build time with CAPHEAP_PORT:
- *   - `none`     bare metal, single thread: no locking (CAPHEAP_PORT_NONE is
+ * them, chosen at build time with CAPHEAP_PORT. What each lock protects
+ * against (threads, interrupts, other cores), and whether heap functions
+ * may be called from interrupt handlers:
+ *   - `none`     bare metal, one thread, no heap calls from interrupt
+ *                handlers: protects against nothing (CAPHEAP_PORT_NONE is
  *                defined, and the lock calls compile to nothing); errors
  *                trap, the last one kept for a debugger.
- *   - `pthread`  Linux and POSIX hosts: the lock is a pthread_mutex_t; errors
- *                print one line on stderr and abort.
+ *   - `irq`      single-core bare metal (Cortex-M, RISC-V machine mode):
+ *                the lock masks interrupts (port_irq.h), nesting included,
+ *                so it protects against interrupts and interrupt-driven
+ *                thread switches, not other cores; heap calls from
+ *                interrupt handlers are allowed. Errors trap.
+ *   - `pthread`  Linux and POSIX hosts: the lock is a pthread_mutex_t,
+ *                which protects against threads (on any core), not signal
+ *                handlers; errors print one line through
+ *                capheap_port_write() (output.h) and abort.
  *   - `spinlock` bare-metal multicore: the lock is a capheap_spinlock_t
- *                (port_spinlock.h, C11 atomics); errors trap.
+ *                (port_spinlock.h, an atomic exchange), which protects
+ *                against other cores and threads, not interrupts (no heap
+ *                calls from handlers); does not build without lock-free
+ *                atomics (ARMv6-M, RV32 without A). Errors trap.
  *   - `freertos` a critical section per operation (on SMP ports with a
- *                portMUX_TYPE, the lock is that spinlock); needs the
- *                application's FreeRTOS headers (CAPHEAP_FREERTOS_INCLUDE);
- *                errors go to configASSERT.
- *   - `user`     the application defines the four functions below.
+ *                portMUX_TYPE, the lock is that spinlock): protects against
+ *                tasks, and against other cores where the port's critical
+ *                section takes the spinlock; heap calls from interrupt
+ *                handlers are not allowed (it is not the _ISR variant).
+ *                Needs the application's FreeRTOS headers
+ *                (CAPHEAP_FREERTOS_INCLUDE); errors go to configASSERT.
+ *   - `user`     the application defines the four functions below, and
+ *                with them what is protected.
  * A lock is whatever the port says it is; the core only passes the pointer
  * given to capheap_heap_set_lock() back to the port.
  */

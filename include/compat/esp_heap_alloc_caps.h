@@ -16,7 +16,7 @@
  * Threads: as esp_heap_caps.h (any thread or core, concurrently; lazy
  * start-up once); heap_alloc_caps_init() and
  * heap_alloc_enable_nonos_stack_tag() belong to start-up. None from an
- * interrupt handler.
+ * interrupt handler, except with the irq port (as esp_heap_caps.h).
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_ALLOC_CAPS_H
 #define CAPHEAP_COMPAT_ESP_HEAP_ALLOC_CAPS_H

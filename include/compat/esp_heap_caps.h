@@ -30,7 +30,10 @@
  * for the whole walk, so other threads wait, and a walker must not call
  * any heap function (the lock is not recursive: it would deadlock). None may
  * be called from an interrupt handler (ESP-IDF allows none either; its
- * _ISR-safe allocation needs MALLOC_CAP_ISR-style heaps capheap lacks).
+ * _ISR-safe allocation needs MALLOC_CAP_ISR-style heaps capheap lacks),
+ * except with the irq port on a single core (port_irq.h), whose lock masks
+ * interrupts: then those that may run concurrently may, and the walks and
+ * prints keep interrupts masked throughout.
  */
 #ifndef CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
 #define CAPHEAP_COMPAT_ESP_HEAP_CAPS_H
@@ -158,7 +161,8 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void);
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps);
 
 /** Print, per heap with all of @p caps, its address, sizes and blocks, then
- * the totals. */
+ * the totals, through capheap_printf() (capheap/output.h: the port's
+ * output function, which is called with the heap's lock held). */
 void heap_caps_print_heap_info(uint32_t caps);
 
 /** Check every heap. @return true if no corruption was found. */

@@ -227,16 +227,19 @@ esp_err_t heap_trace_summary(heap_trace_summary_t *summary);
  */
 void capheap_trace_set_clock(uint32_t (*clock)(void));
 
-#if __STDC_HOSTED__
-/** Print every record, then the totals. Hosted builds only. */
+/** Print every record, then the totals, through capheap_printf()
+ * (capheap/output.h: the port's output function; nothing with
+ * CAPHEAP_OUTPUT=0). O(records). */
 void heap_trace_dump(void);
 
 /** Print the records of blocks in memory that has any of @p caps
  * (MALLOC_CAP_INTERNAL, MALLOC_CAP_SPIRAM, or both, or any other bits),
- * then the totals of those. Hosted builds only. */
+ * then the totals of those. O(records x regions). */
 void heap_trace_dump_caps(const uint32_t caps);
 
-/** Where the dumps print (NULL: stdout, the default). capheap's addition. */
+#if __STDC_HOSTED__
+/** Where the dumps print: a stdio stream, or NULL (the default) for
+ * capheap_port_write(). Hosted builds only. capheap's addition. */
 void capheap_trace_set_output(FILE *out);
 #endif
 

@@ -172,8 +172,8 @@ void multi_heap_get_info(multi_heap_handle_t heap, multi_heap_info_t *info);
 
 /**
  * Check every invariant of the heap. O(blocks + size classes).
- * @param print_errors print the first violation found (where and what) on
- *        stderr.
+ * @param print_errors print the first violation found (where and what)
+ *        through capheap_printf() (capheap/output.h).
  * @return true if the heap is intact.
  */
 bool multi_heap_check(multi_heap_handle_t heap, bool print_errors);
@@ -181,7 +181,8 @@ bool multi_heap_check(multi_heap_handle_t heap, bool print_errors);
 /**
  * Print the heap (address, free, allocated and largest bytes) and then each
  * block (address, usable size, free or used; the control block is shown as
- * such) on stdout. For debugging. O(blocks).
+ * such) through capheap_printf() (capheap/output.h: the port's output
+ * function, stdout by default). For debugging. O(blocks).
  */
 void multi_heap_dump(multi_heap_handle_t heap);
 

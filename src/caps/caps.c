@@ -594,6 +594,8 @@ size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr) {
 }
 
 int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr) {
+    if (!ptr) /* no block, not a bad pointer: no report (see caps.h) */
+        return -1;
     if (maybe_alias(ch, ptr)) {
         ptr = capheap_alias_block(ch, ptr, "block_type");
         if (!ptr)

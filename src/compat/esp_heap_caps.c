@@ -6,10 +6,10 @@
  * the printed reports.
  */
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "capheap/debug.h"
+#include "capheap/output.h"
 #include "capheap/system.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_private.h"
@@ -293,10 +293,10 @@ static bool verdict(capheap_err_t err, const capheap_check_report_t *rep,
                     bool print_errors) {
     if (err == CAPHEAP_OK)
         return true;
-    if (print_errors && err == CAPHEAP_ERR_CORRUPT) {
+    if (CAPHEAP_OUTPUT && print_errors && err == CAPHEAP_ERR_CORRUPT) {
         char what[160];
         capheap_describe_fault(what, sizeof what, rep);
-        printf("CORRUPT HEAP: %s\n", what);
+        capheap_printf("CORRUPT HEAP: %s\n", what);
     }
     return false;
 }
@@ -385,46 +385,50 @@ static bool sum_block(const capheap_block_info_t *b, void *user) {
 }
 
 void heap_caps_print_heap_info(uint32_t caps) {
+    if (!CAPHEAP_OUTPUT)
+        return; /* no walk for nothing to print */
     capheap_caps_t *ch = capheap_system();
     region_sums_t sums[CAPHEAP_CAPS_MAX_REGIONS];
     memset(sums, 0, sizeof sums);
     if (ch)
         capheap_heap_walk(ch->heap, sum_block, sums);
-    printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
+    capheap_printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
     for (unsigned i = 0; ch && i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
         if (!region_selected(ch, r.tag, caps))
             continue;
         region_sums_t *s = &sums[i];
-        printf("  At 0x%08lx len %zu free %zu allocated %zu (%s)\n",
-               (unsigned long)(uintptr_t)r.start,
-               (size_t)((char *)r.end - (char *)r.start), s->free, s->allocated,
-               ch->types[r.tag].name);
-        printf("    largest_free_block %zu alloc_blocks %zu free_blocks %zu "
-               "total_blocks %zu\n",
-               s->largest, s->used_blocks, s->free_blocks,
-               s->used_blocks + s->free_blocks);
+        capheap_printf("  At 0x%08lx len %zu free %zu allocated %zu (%s)\n",
+                       (unsigned long)(uintptr_t)r.start,
+                       (size_t)((char *)r.end - (char *)r.start), s->free,
+                       s->allocated, ch->types[r.tag].name);
+        capheap_printf("    largest_free_block %zu alloc_blocks %zu "
+                       "free_blocks %zu total_blocks %zu\n",
+                       s->largest, s->used_blocks, s->free_blocks,
+                       s->used_blocks + s->free_blocks);
     }
     capheap_stats_t t = stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps);
-    printf("  Totals:\n    free %zu allocated %zu min_free %zu "
-           "largest_free_block %zu\n",
-           t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,
-           t.largest_free_block);
+    capheap_printf("  Totals:\n    free %zu allocated %zu min_free %zu "
+                   "largest_free_block %zu\n",
+                   t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,
+                   t.largest_free_block);
 }
 
 static bool dump_block(const capheap_block_info_t *b, void *user) {
     walk_ctx_t *w = user;
     if (!b->control && region_selected(w->ch, b->tag, w->caps))
-        printf("Block %p data, size: %zu bytes, Free: %s\n", b->ptr, b->size,
-               b->used ? "No" : "Yes");
+        capheap_printf("Block %p data, size: %zu bytes, Free: %s\n", b->ptr,
+                       b->size, b->used ? "No" : "Yes");
     return true;
 }
 
 void heap_caps_dump(uint32_t caps) {
+    if (!CAPHEAP_OUTPUT)
+        return;
     walk_ctx_t w = {capheap_system(), caps, NULL, NULL, -1};
-    printf("Showing data for heaps with capabilities 0x%08X:\n",
-           (unsigned)caps);
+    capheap_printf("Showing data for heaps with capabilities 0x%08X:\n",
+                   (unsigned)caps);
     if (w.ch)
         capheap_heap_walk(w.ch->heap, dump_block, &w);
 }

@@ -6,9 +6,8 @@
 #include "capheap/debug.h"
 #include "multi_heap_info.h"
 
-#include <stdio.h>
-
 #include "capheap/heap.h"
+#include "capheap/output.h"
 
 /* The only tag a multi_heap uses. */
 #define MH_TAG 0u
@@ -110,35 +109,34 @@ bool multi_heap_check(multi_heap_handle_t heap, bool print_errors) {
     capheap_check_report_t rep;
     if (capheap_heap_check(core(heap), &rep) == CAPHEAP_OK)
         return true;
-    if (print_errors) {
+    if (CAPHEAP_OUTPUT && print_errors) {
         char what[160];
         capheap_describe_fault(what, sizeof what, &rep);
-        fprintf(stderr, "CORRUPT HEAP: multi_heap %p: %s\n", (void *)heap,
-                what);
+        capheap_printf("CORRUPT HEAP: multi_heap %p: %s\n", (void *)heap, what);
     }
     return false;
 }
 
 static bool dump_block(const capheap_block_info_t *b, void *user) {
     (void)user;
-    printf("  block %p size %zu %s\n", b->ptr, b->size,
-           b->control ? "control"
-           : b->used  ? "used"
-                      : "free");
+    capheap_printf("  block %p size %zu %s\n", b->ptr, b->size,
+                   b->control ? "control"
+                   : b->used  ? "used"
+                              : "free");
     return true;
 }
 
 void multi_heap_dump(multi_heap_handle_t heap) {
-    if (!heap)
+    if (!CAPHEAP_OUTPUT || !heap)
         return;
     capheap_stats_t s;
     stats(heap, &s);
-    printf("multi_heap %p: free %zu allocated %zu largest %zu min free %zu, "
-           "%zu used and %zu free blocks\n",
-           (void *)heap, s.free_bytes, s.allocated_bytes, s.largest_free_block,
-           s.minimum_free_bytes, s.allocated_blocks, s.free_blocks);
+    capheap_printf("multi_heap %p: free %zu allocated %zu largest %zu min "
+                   "free %zu, %zu used and %zu free blocks\n",
+                   (void *)heap, s.free_bytes, s.allocated_bytes,
+                   s.largest_free_block, s.minimum_free_bytes,
+                   s.allocated_blocks, s.free_blocks);
     capheap_heap_walk(core(heap), dump_block, NULL);
-    fflush(stdout);
 }
 
 typedef struct {

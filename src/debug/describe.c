@@ -1,10 +1,10 @@
 /*
- * describe.c - one line of words for a check report, for the hosted ports
- * and the compatible APIs' printed reports.
+ * describe.c - one line of words for a check report, for the ports and the
+ * compatible APIs' printed reports. capheap's own formatter: no libc
+ * printf, so it serves firmware too.
  */
-#include <stdio.h>
-
 #include "capheap/debug.h"
+#include "capheap/output.h"
 
 int capheap_describe_fault(char *buf, size_t size,
                            const capheap_check_report_t *rep) {
@@ -12,12 +12,12 @@ int capheap_describe_fault(char *buf, size_t size,
     case CAPHEAP_FAULT_HEAD_CANARY:
     case CAPHEAP_FAULT_TAIL_CANARY:
     case CAPHEAP_FAULT_FREE_FILL:
-        return snprintf(buf, size, "%s at %p, expected 0x%llx, found 0x%llx",
-                        capheap_fault_str(rep->fault), rep->addr,
-                        (unsigned long long)rep->expected,
-                        (unsigned long long)rep->found);
+        return capheap_snprintf(
+            buf, size, "%s at %p, expected 0x%llx, found 0x%llx",
+            capheap_fault_str(rep->fault), rep->addr,
+            (unsigned long long)rep->expected, (unsigned long long)rep->found);
     default:
-        return snprintf(buf, size, "%s at %p", capheap_fault_str(rep->fault),
-                        rep->addr);
+        return capheap_snprintf(buf, size, "%s at %p",
+                                capheap_fault_str(rep->fault), rep->addr);
     }
 }

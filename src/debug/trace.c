@@ -24,6 +24,10 @@
 #include "debug/trace.h"
 #include "debug/trace_map.h"
 
+#include <stdarg.h>
+
+#include "capheap/output.h"
+
 #if __STDC_HOSTED__
 #include <stdio.h>
 #endif
@@ -444,6 +448,29 @@ void capheap_trace_set_output(FILE *out) {
     T.out = out;
     unlock();
 }
+#endif
+
+/* The dumps print through capheap_printf(), or into the stream of
+ * capheap_trace_set_output(). Each call prints well under a line's 192
+ * bytes. */
+static void say(void *out, const char *fmt, ...) CAPHEAP_PRINTF_LIKE(2, 3);
+static void say(void *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+#if __STDC_HOSTED__
+    if (out) {
+        char line[192];
+        int n = capheap_vsnprintf(line, sizeof line, fmt, ap);
+        fwrite(line, 1, n < (int)sizeof line ? (size_t)n : sizeof line - 1,
+               (FILE *)out);
+        va_end(ap);
+        return;
+    }
+#endif
+    (void)out;
+    capheap_vprintf(fmt, ap);
+    va_end(ap);
+}
 
 /* The capabilities of the memory @p p lies in (0: unknown). Asked without
  * the trace's lock: the heap may take the same lock. */
@@ -460,26 +487,32 @@ static uint32_t memory_caps(capheap_caps_t *ch, const void *p) {
     return 0;
 }
 
-static void print_callers(FILE *f, const char *what, void *const *callers) {
-    fputs(what, f);
+static void print_callers(void *f, const char *what, void *const *callers) {
+    say(f, "%s", what);
     for (int d = 0; d < CAPHEAP_TRACE_DEPTH && callers[d]; d++)
-        fprintf(f, " %p", callers[d]);
+        say(f, " %p", callers[d]);
 }
 
-/* Each record is copied out under the lock and printed without it: printf
- * may allocate, and the allocation would want the lock. */
+/* Each record is copied out under the lock and printed without it: the
+ * output function may allocate, and the allocation would want the lock. */
 static void dump(bool all, uint32_t caps) {
+    if (!CAPHEAP_OUTPUT)
+        return;
     heap_trace_summary_t s;
     heap_trace_summary(&s);
     lock();
-    FILE *f = T.out ? T.out : stdout;
+#if __STDC_HOSTED__
+    void *f = T.out;
+#else
+    void *f = NULL;
+#endif
     capheap_caps_t *ch = T.heap;
     unlock();
-    fprintf(f, "heap trace (%s): %zu of %zu records",
-            s.mode == HEAP_TRACE_LEAKS ? "leaks" : "all", s.count, s.capacity);
+    say(f, "heap trace (%s): %zu of %zu records",
+        s.mode == HEAP_TRACE_LEAKS ? "leaks" : "all", s.count, s.capacity);
     if (!all)
-        fprintf(f, ", memory with caps 0x%08x", (unsigned)caps);
-    fputc('\n', f);
+        say(f, ", memory with caps 0x%08x", (unsigned)caps);
+    say(f, "\n");
     size_t shown = 0, live = 0, live_bytes = 0;
     for (size_t i = 0;; i++) {
         heap_trace_record_t r;
@@ -492,22 +525,25 @@ static void dump(bool all, uint32_t caps) {
             live++;
             live_bytes += r.size;
         }
-        fprintf(f, "  %p %zu bytes, caps 0x%08x, time %lu,", r.address, r.size,
-                (unsigned)r.caps, (unsigned long)r.ccount);
+        say(f, "  %p %zu bytes, caps 0x%08x, time %lu,", r.address, r.size,
+            (unsigned)r.caps, (unsigned long)r.ccount);
         print_callers(f, " allocated by", r.alloced_by);
         if (r.freed)
             print_callers(f, "; freed by", r.freed_by);
-        fputc('\n', f);
+        say(f, "\n");
     }
-    fprintf(f, "%zu records shown, %zu bytes in %zu blocks not freed\n", shown,
-            live_bytes, live);
-    fprintf(f,
-            "since start: %zu allocations, %zu frees, at most %zu records "
-            "held\n",
-            s.total_allocations, s.total_frees, s.high_water_mark);
+    say(f, "%zu records shown, %zu bytes in %zu blocks not freed\n", shown,
+        live_bytes, live);
+    say(f,
+        "since start: %zu allocations, %zu frees, at most %zu records "
+        "held\n",
+        s.total_allocations, s.total_frees, s.high_water_mark);
     if (s.has_overflowed)
-        fprintf(f, "the buffer overflowed: the oldest records were dropped\n");
-    fflush(f);
+        say(f, "the buffer overflowed: the oldest records were dropped\n");
+#if __STDC_HOSTED__
+    if (f)
+        fflush((FILE *)f);
+#endif
 }
 
 void heap_trace_dump(void) {
@@ -517,7 +553,6 @@ void heap_trace_dump(void) {
 void heap_trace_dump_caps(const uint32_t caps) {
     dump(false, caps);
 }
-#endif /* __STDC_HOSTED__ */
 
 #else
 /* Tracing is compiled out: nothing here (ISO C wants a declaration). */

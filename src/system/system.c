@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 
+#include "capheap/output.h"
 #include "capheap/port.h"
 #include "system/system_private.h"
 
@@ -16,8 +17,7 @@
 #include "capheap/sim.h"
 #endif
 
-#if __STDC_HOSTED__ || defined(CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS)
-#include <stdio.h>
+#ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
 #include <stdlib.h>
 #endif
 
@@ -46,23 +46,6 @@ static size_t reservation_count;
  * atomics, each read once per call. */
 static _Atomic capheap_system_failed_hook_t failed_hook;
 static _Atomic size_t extmem_limit = SIZE_MAX;
-
-/* Everything this file prints goes through here (one line in three parts),
- * so that moving to the port's output function is one change. fputs, not
- * fprintf: no formatter is linked for it. A freestanding build prints
- * nothing; the error codes say it all the same. */
-static void say(const char *a, const char *b, const char *c) {
-#if __STDC_HOSTED__
-    fputs(a, stderr);
-    fputs(b, stderr);
-    fputs(c, stderr);
-    fputs("\n", stderr);
-#else
-    (void)a;
-    (void)b;
-    (void)c;
-#endif
-}
 
 void capheap_system_set_chip(const capheap_chip_t *chip,
                              const capheap_chip_options_t *opts) {
@@ -105,9 +88,9 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
     if ((env && *env) || !*chip) {
         err = capheap_sim_options_from_env(chip, opts);
         if (err) {
-            say("capheap: system heap: CAPHEAP_CHIP or an option in the "
-                "environment: ",
-                capheap_err_str(err), "");
+            capheap_printf("capheap: system heap: CAPHEAP_CHIP or an option "
+                           "in the environment: %s\n",
+                           capheap_err_str(err));
             return err;
         }
     } else {
@@ -127,8 +110,9 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
         return CAPHEAP_ERR_INVALID_ARG; /* capheap_sim_chip() said why */
     err = capheap_sim_map(mapped, opts);
     if (err) {
-        say("capheap: system heap: cannot map the simulated chip's memory: ",
-            capheap_err_str(err), "");
+        capheap_printf("capheap: system heap: cannot map the simulated "
+                       "chip's memory: %s\n",
+                       capheap_err_str(err));
         return err;
     }
     *chip = mapped;
@@ -157,18 +141,17 @@ static capheap_err_t build(const capheap_chip_t *chip,
         return err;
 #endif
     if (!chip) {
-        say("capheap: system heap: no chip named: call "
-            "capheap_esp_set_chip() or capheap_system_set_chip(), or build "
-            "with -DCAPHEAP_SYSTEM_CHIP=<chip>, before heap_caps_init() or "
-            "capheap_system_init()",
-            "", "");
+        capheap_printf("capheap: system heap: no chip named: call "
+                       "capheap_esp_set_chip() or capheap_system_set_chip(), "
+                       "or build with -DCAPHEAP_SYSTEM_CHIP=<chip>, before "
+                       "heap_caps_init() or capheap_system_init()\n");
         return CAPHEAP_ERR_NO_CHIP;
     }
     err = capheap_caps_init(&global, chip, &o, reservations, reservation_count);
     if (err) {
-        say("capheap: system heap: cannot build the heaps of chip ",
-            name_of(chip), "");
-        say("capheap: system heap: ", capheap_err_str(err), "");
+        capheap_printf("capheap: system heap: cannot build the heaps of chip "
+                       "%s: %s\n",
+                       name_of(chip), capheap_err_str(err));
         return err;
     }
     /* Asked before the heap gets the lock this thread holds. */
@@ -180,10 +163,11 @@ static capheap_err_t build(const capheap_chip_t *chip,
 #endif
     atomic_store_explicit(&state, READY, memory_order_release);
     if (no_malloc) {
-        say("capheap: system heap: chip ", name_of(chip),
-            " has no memory type offering DEFAULT|INTERNAL, which malloc() "
-            "asks: malloc() will return NULL (heap_caps_malloc() with the "
-            "caps the chip offers still works)");
+        capheap_printf("capheap: system heap: chip %s has no memory type "
+                       "offering DEFAULT|INTERNAL, which malloc() asks: "
+                       "malloc() will return NULL (heap_caps_malloc() with "
+                       "the caps the chip offers still works)\n",
+                       name_of(chip));
         return CAPHEAP_ERR_NO_MALLOC;
     }
     return CAPHEAP_OK;
@@ -211,9 +195,10 @@ CAPHEAP_NOINLINE static capheap_caps_t *heap_slow(void) {
     }
     default_lock(false);
     if (err) {
-        say("capheap: system heap: the first allocation found no heap and "
-            "could not build one: ",
-            capheap_err_str(err), "");
+        /* No caller to return the error to: say why, and stop. */
+        capheap_printf("capheap: system heap: the first allocation found no "
+                       "heap and could not build one: %s\n",
+                       capheap_err_str(err));
         abort();
     }
     if (atomic_load_explicit(&state, memory_order_acquire) == READY)
@@ -244,8 +229,8 @@ void capheap_system_alloc_failed(size_t size, uint32_t caps, const char *fn) {
     if (hook)
         hook(size, caps, fn);
 #ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
-    fprintf(stderr, "Mem alloc fail. size 0x%08lx caps 0x%08lx\n",
-            (unsigned long)size, (unsigned long)caps);
+    capheap_printf("Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
+                   (unsigned)caps);
     abort();
 #endif
 }

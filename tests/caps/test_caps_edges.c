@@ -162,6 +162,22 @@ static void reserve_applies_after_cached_requests(void **state) {
     ts_arena_free(a);
 }
 
+/* NULL is no block: -1 and no report (the default hook would abort); a
+ * pointer that is not a block is -1 after a report. */
+static void block_type_of_null_is_minus_one(void **state) {
+    (void)state;
+    void *a = boot_two_types();
+    ts_errors_reset();
+    assert_int_equal(capheap_caps_block_type(&ch2, NULL), -1);
+    assert_int_equal(ts_errors()->count, 0);
+    char *p = capheap_caps_alloc(&ch2, 100, CAPHEAP_CAP_8BIT);
+    assert_non_null(p);
+    assert_int_equal(capheap_caps_block_type(&ch2, p + 8), -1);
+    assert_int_equal(ts_errors()->count, 1);
+    capheap_caps_free(&ch2, p);
+    ts_arena_free(a);
+}
+
 /* A reserve above the type's free bytes keeps all of them (no wrap). */
 static void reserve_above_free_bytes_keeps_everything(void **state) {
     (void)state;
@@ -301,6 +317,7 @@ int main(void) {
                                         teardown),
         cmocka_unit_test(reserve_applies_after_cached_requests),
         cmocka_unit_test(reserve_above_free_bytes_keeps_everything),
+        cmocka_unit_test(block_type_of_null_is_minus_one),
         cmocka_unit_test(check_by_caps_covers_only_full_matches),
         cmocka_unit_test(reservation_widened_to_words),
         cmocka_unit_test(exec_block_stays_inside_the_window),

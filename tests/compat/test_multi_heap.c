@@ -965,7 +965,7 @@ static void check_reports(void **state) {
     assert_non_null(a);
     assert_non_null(b);
     check_call_t cc = {t.h, true, false};
-    char *out = capture(2, call_check, &cc);
+    char *out = capture(1, call_check, &cc);
     assert_true(cc.result);
     assert_string_equal(out, "");
     free(out);
@@ -978,13 +978,13 @@ static void check_reports(void **state) {
     memcpy(a + ua, &junk, sizeof junk);
 
     cc.print = false;
-    out = capture(2, call_check, &cc);
+    out = capture(1, call_check, &cc);
     assert_false(cc.result);
     assert_string_equal(out, "");
     free(out);
 
     cc.print = true;
-    out = capture(2, call_check, &cc);
+    out = capture(1, call_check, &cc);
     assert_false(cc.result);
     assert_non_null(strstr(out, "CORRUPT HEAP"));
     char buf[64];

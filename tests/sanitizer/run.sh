@@ -54,9 +54,9 @@ build() {
     "$CC" "${warn[@]}" "$@" "${core_opt[@]}" ${core_extra[@]+"${core_extra[@]}"} \
       -c "$src" -o "$dir/obj/$(basename "$src" .c).o"
   done
-  # The port and the diagnostics it prints with: library code, instrumented
+  # The port, the diagnostics and the output it prints with: library code, instrumented
   # like the program.
-  for src in src/ports/pthread/port_pthread.c src/debug/*.c; do
+  for src in src/ports/pthread/port_pthread.c src/debug/*.c src/output/*.c; do
     [ -e "$src" ] || continue
     "$CC" "${warn[@]}" -Isrc "$@" -O2 ${all_extra[@]+"${all_extra[@]}"} \
       -c "$src" -o "$dir/obj/$(basename "$src" .c).o"

@@ -1,7 +1,8 @@
 /*
  * startup_m3.c - the smallest start-up for the MPS2 AN385 under QEMU: a
  * vector table, a reset handler that clears .bss and calls main, and a
- * semihosting exit with main's verdict.
+ * semihosting exit with main's verdict. A program that enables SysTick
+ * defines systick_handler; elsewhere a SysTick is a fault.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ static void fault_handler(void) {
     exit(3); /* a fault is a failed run, reported through semihosting */
 }
 
+void systick_handler(void) __attribute__((weak, alias("fault_handler")));
+
 __attribute__((section(".vectors"),
                used)) static void (*const vectors[16])(void) = {
     (void (*)(void))(uintptr_t)__stack_top,
@@ -30,6 +33,7 @@ __attribute__((section(".vectors"),
     fault_handler, /* MemManage */
     fault_handler, /* BusFault */
     fault_handler, /* UsageFault */
+    [15] = systick_handler,
 };
 
 void reset_handler(void) {

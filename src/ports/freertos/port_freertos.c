@@ -6,6 +6,10 @@
  * that take a spinlock argument (ESP-IDF's portMUX_TYPE), the lock set with
  * capheap_heap_set_lock() is that spinlock; elsewhere the lock pointer only
  * says "lock" and the critical section is the scheduler's own.
+ *
+ * Protects against tasks, and against other cores where the critical
+ * section takes the spinlock (SMP). Not for interrupt handlers: this is
+ * taskENTER_CRITICAL, not its _FROM_ISR variant, so no heap calls there.
  */
 #include "FreeRTOS.h"
 #include "task.h"

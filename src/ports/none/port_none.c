@@ -1,6 +1,9 @@
 /*
  * port_none.c - bare metal, single thread: no locking, errors trap.
  *
+ * Protects against nothing: one thread, no heap calls from interrupt
+ * handlers, one core (CAPHEAP_PORT=irq allows handlers on one core).
+ *
  * Freestanding: the last error is kept where a debugger can read it. The
  * lock functions are inline no-ops in port.h.
  */

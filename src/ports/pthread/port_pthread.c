@@ -1,11 +1,15 @@
 /*
  * port_pthread.c - POSIX hosts: the lock is a pthread_mutex_t; errors print
- * one line on stderr and abort.
+ * one line through capheap_port_write() (stdout by default) and abort.
+ *
+ * Protects against threads, on any core. Not against signal handlers: one
+ * that calls the heap while the thread it interrupted holds the lock
+ * deadlocks on the mutex.
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 
+#include "capheap/output.h"
 #include "capheap/port.h"
 
 void *capheap_port_default_lock(void) {
@@ -27,17 +31,15 @@ void capheap_port_report_error(capheap_err_t err, const void *addr,
     /* A corruption found by poisoning comes with what was found where. */
     const capheap_check_report_t *d = capheap_error_detail();
     if (err == CAPHEAP_ERR_CORRUPT && d) {
-        fprintf(stderr,
-                "CORRUPT HEAP: %s at %p, expected 0x%llx, found 0x%llx "
-                "(%s of %p)\n",
-                capheap_fault_str(d->fault), d->addr,
-                (unsigned long long)d->expected, (unsigned long long)d->found,
-                op, addr);
+        capheap_printf("CORRUPT HEAP: %s at %p, expected 0x%llx, found 0x%llx "
+                       "(%s of %p)\n",
+                       capheap_fault_str(d->fault), d->addr,
+                       (unsigned long long)d->expected,
+                       (unsigned long long)d->found, op, addr);
     } else {
-        fprintf(stderr, "capheap: %s: %s at %p\n", op, capheap_err_str(err),
-                addr);
+        capheap_printf("capheap: %s: %s at %p\n", op, capheap_err_str(err),
+                       addr);
     }
-    fflush(stderr);
     abort();
 }
 

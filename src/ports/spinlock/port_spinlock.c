@@ -1,10 +1,12 @@
 /*
  * port_spinlock.c - bare-metal multicore: the lock is a capheap_spinlock_t
- * (C11 atomics, busy-waits); errors trap.
+ * (an atomic exchange, busy-waits); errors trap.
  *
- * Freestanding. The holder must not be interrupted by code that allocates
- * on the same core (mask interrupts around heap calls from ISRs, or give
- * ISRs a heap of their own): a spinlock cannot tell re-entry from contention.
+ * Protects against other cores and threads, not against interrupts: the
+ * holder must not be interrupted by code that allocates on the same core
+ * (no heap calls from ISRs, or an ISR heap of its own): a spinlock cannot
+ * tell re-entry from contention. Freestanding. port_spinlock.h refuses
+ * targets without lock-free atomics.
  */
 #include "capheap/port_spinlock.h"
 #include "capheap/port.h"
@@ -23,13 +25,16 @@ void *capheap_port_default_lock(void) {
 
 void capheap_port_lock(void *lock) {
     capheap_spinlock_t *l = lock;
-    while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
-        ; /* spin: the holder finishes a bounded operation */
+    /* Spin on a plain load, exchanging only when it looks free: waiting
+     * cores then read a shared cache line instead of writing it. */
+    while (atomic_exchange_explicit(&l->held, 1u, memory_order_acquire))
+        while (atomic_load_explicit(&l->held, memory_order_relaxed))
+            ; /* the holder finishes a bounded operation */
 }
 
 void capheap_port_unlock(void *lock) {
     capheap_spinlock_t *l = lock;
-    atomic_flag_clear_explicit(&l->flag, memory_order_release);
+    atomic_store_explicit(&l->held, 0u, memory_order_release);
 }
 
 void capheap_port_report_error(capheap_err_t err, const void *addr,

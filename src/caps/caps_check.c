@@ -1,5 +1,5 @@
 /*
- * check.c - integrity checks by capability and by address: the core's
+ * caps_check.c - integrity checks by capability and by address: the core's
  * per-tag check over the types a mask or an address selects.
  */
 #include <stdatomic.h>

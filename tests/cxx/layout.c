@@ -1,0 +1,53 @@
+/*
+ * layout.c - the sizes and member offsets of the public structures as the
+ * C compiler lays them out, for test_cxx.cpp to compare with C++'s view of
+ * the same headers (caps.h gives C++ plain types where C has _Atomic ones,
+ * port_spinlock.h std::atomic<unsigned> for atomic_uint).
+ */
+#include <stddef.h>
+
+#include "capheap/caps.h"
+#include "capheap/port_spinlock.h"
+#include "layout.h"
+#include "multi_heap.h"
+
+size_t cxx_c_layout(int what) {
+    switch (what) {
+    case CXX_SIZEOF_CAPS:
+        return sizeof(capheap_caps_t);
+    case CXX_OFFSETOF_CAPS_TYPE_COUNT:
+        return offsetof(capheap_caps_t, type_count);
+    case CXX_OFFSETOF_CAPS_TYPES:
+        return offsetof(capheap_caps_t, types);
+    case CXX_OFFSETOF_CAPS_CACHE:
+        return offsetof(capheap_caps_t, cache);
+    case CXX_OFFSETOF_CAPS_HEAP_STORAGE:
+        return offsetof(capheap_caps_t, heap_storage);
+    case CXX_SIZEOF_CAPS_TYPE:
+        return sizeof(capheap_caps_type_t);
+    case CXX_OFFSETOF_CAPS_TYPE_ALIAS:
+        return offsetof(capheap_caps_type_t, alias);
+    case CXX_SIZEOF_CAPS_SLOT:
+        return sizeof(capheap_caps_slot_t);
+    case CXX_OFFSETOF_CAPS_SLOT_CHOICE:
+        return offsetof(capheap_caps_slot_t, choice);
+    case CXX_SIZEOF_CHIP:
+        return sizeof(capheap_chip_t);
+    case CXX_SIZEOF_REGION_DESC:
+        return sizeof(capheap_region_desc_t);
+    case CXX_SIZEOF_CHIP_OPTIONS:
+        return sizeof(capheap_chip_options_t);
+    case CXX_SIZEOF_STATS:
+        return sizeof(capheap_stats_t);
+    case CXX_SIZEOF_MULTI_HEAP_INFO:
+        return sizeof(multi_heap_info_t);
+    case CXX_SIZEOF_SPINLOCK:
+        return sizeof(capheap_spinlock_t);
+    case CXX_ALIGNOF_SPINLOCK:
+        return _Alignof(capheap_spinlock_t);
+    case CXX_ALIGNOF_CAPS:
+        return _Alignof(capheap_caps_t);
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,42 @@
+/*
+ * layout.h - what layout.c reports: the C compiler's view of the public
+ * structures, compared by test_cxx.cpp with the C++ compiler's.
+ */
+#ifndef CAPHEAP_TEST_CXX_LAYOUT_H
+#define CAPHEAP_TEST_CXX_LAYOUT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    CXX_SIZEOF_CAPS,
+    CXX_OFFSETOF_CAPS_TYPE_COUNT,
+    CXX_OFFSETOF_CAPS_TYPES,
+    CXX_OFFSETOF_CAPS_CACHE,
+    CXX_OFFSETOF_CAPS_HEAP_STORAGE,
+    CXX_SIZEOF_CAPS_TYPE,
+    CXX_OFFSETOF_CAPS_TYPE_ALIAS,
+    CXX_SIZEOF_CAPS_SLOT,
+    CXX_OFFSETOF_CAPS_SLOT_CHOICE,
+    CXX_SIZEOF_CHIP,
+    CXX_SIZEOF_REGION_DESC,
+    CXX_SIZEOF_CHIP_OPTIONS,
+    CXX_SIZEOF_STATS,
+    CXX_SIZEOF_MULTI_HEAP_INFO,
+    CXX_SIZEOF_SPINLOCK,
+    CXX_ALIGNOF_SPINLOCK,
+    CXX_ALIGNOF_CAPS,
+    CXX_LAYOUT_COUNT
+};
+
+/** The C compiler's figure @p what (CXX_*). */
+size_t cxx_c_layout(int what);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * test_cxx.cpp - capheap from C++17: the native API (a tagged-region heap,
+ * a capability heap over a chip described in C++) and the ESP-IDF API on
+ * the simulated ESP32 (heap_caps_malloc by caps, heap_caps_get_info,
+ * multi_heap), with the results checked; and the public structures laid
+ * out as the C compiler lays them out (layout.c).
+ */
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+
+#include <capheap/caps.h>
+#include <capheap/heap.h>
+#include <capheap/malloc.h>
+#include <capheap/port_spinlock.h>
+#include <esp_heap_alloc_caps.h>
+#include <esp_heap_caps.h>
+#include <esp_heap_caps_init.h>
+#include <multi_heap.h>
+
+#include "layout.h"
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            std::printf("%s:%d: check failed: %s\n", __FILE__, __LINE__,       \
+                        #cond);                                                \
+            failures++;                                                        \
+        }                                                                      \
+    } while (0)
+
+bool inside(const void *p, const void *lo, std::size_t len) {
+    auto a = reinterpret_cast<std::uintptr_t>(p);
+    auto l = reinterpret_cast<std::uintptr_t>(lo);
+    return a >= l && a - l < len;
+}
+
+/* ---- layouts: the C++ view of each structure is the C one ----------------
+ */
+void layouts_match_c() {
+    const std::size_t cxx[CXX_LAYOUT_COUNT] = {
+        sizeof(capheap_caps_t),
+        offsetof(capheap_caps_t, type_count),
+        offsetof(capheap_caps_t, types),
+        offsetof(capheap_caps_t, cache),
+        offsetof(capheap_caps_t, heap_storage),
+        sizeof(capheap_caps_type_t),
+        offsetof(capheap_caps_type_t, alias),
+        sizeof(capheap_caps_slot_t),
+        offsetof(capheap_caps_slot_t, choice),
+        sizeof(capheap_chip_t),
+        sizeof(capheap_region_desc_t),
+        sizeof(capheap_chip_options_t),
+        sizeof(capheap_stats_t),
+        sizeof(multi_heap_info_t),
+        sizeof(capheap_spinlock_t),
+        alignof(capheap_spinlock_t),
+        alignof(capheap_caps_t),
+    };
+    for (int i = 0; i < CXX_LAYOUT_COUNT; i++) {
+        if (cxx[i] != cxx_c_layout(i)) {
+            std::printf("layout %d: C++ %zu, C %zu\n", i, cxx[i],
+                        cxx_c_layout(i));
+            failures++;
+        }
+    }
+}
+
+/* ---- the tagged-region heap ---------------------------------------------
+ */
+alignas(16) unsigned char arena0[32 * 1024];
+alignas(16) unsigned char arena1[32 * 1024];
+alignas(void *) unsigned char storage[CAPHEAP_HEAP_STORAGE_SIZE(2, 2)];
+
+void native_heap() {
+    capheap_heap_t *h = capheap_heap_init(storage, sizeof storage, 2, 2);
+    CHECK(h != nullptr);
+    if (!h)
+        return;
+    CHECK(capheap_heap_add_region(h, arena0, sizeof arena0, 0) == CAPHEAP_OK);
+    CHECK(capheap_heap_add_region(h, arena1, sizeof arena1, 1) == CAPHEAP_OK);
+    std::size_t free1 = capheap_heap_free_bytes(h, 1);
+    void *a = capheap_heap_alloc(h, 0, 1000);
+    void *b = capheap_heap_alloc(h, 1, 3000);
+    CHECK(inside(a, arena0, sizeof arena0));
+    CHECK(inside(b, arena1, sizeof arena1));
+    CHECK(capheap_heap_block_tag(h, b) == 1);
+    CHECK(capheap_heap_usable_size(h, b) >= 3000);
+    CHECK(capheap_heap_free_bytes(h, 1) <= free1 - 3000);
+    capheap_stats_t st;
+    capheap_heap_stats(h, &st);
+    CHECK(st.allocated_blocks == 2);
+    CHECK(st.allocated_bytes >= 4000);
+    CHECK(capheap_heap_check(h, nullptr) == CAPHEAP_OK);
+    capheap_heap_free(h, a);
+    capheap_heap_free(h, b);
+    CHECK(capheap_heap_free_bytes(h, 1) == free1);
+    capheap_heap_stats(h, &st);
+    CHECK(st.allocated_blocks == 0);
+}
+
+/* ---- a capability heap over a chip described in C++ ---------------------
+ * RAM serves plain requests first; DMARAM, the only type DMA reaches, is
+ * the fallback for them (ESP-IDF's priority levels).
+ */
+alignas(4096) unsigned char ram[64 * 1024];
+alignas(4096) unsigned char dmaram[64 * 1024];
+capheap_caps_t ch;
+
+void native_caps() {
+    static const capheap_mem_type_t types[] = {
+        {"RAM",
+         {CAPHEAP_CAP_8BIT | CAPHEAP_CAP_32BIT | CAPHEAP_CAP_DEFAULT, 0, 0}},
+        {"DMARAM",
+         {CAPHEAP_CAP_DMA | CAPHEAP_CAP_INTERNAL,
+          CAPHEAP_CAP_8BIT | CAPHEAP_CAP_32BIT | CAPHEAP_CAP_DEFAULT, 0}},
+    };
+    /* Sorted by address, as chip.h asks. */
+    const bool ram_first = reinterpret_cast<std::uintptr_t>(ram) <
+                           reinterpret_cast<std::uintptr_t>(dmaram);
+    capheap_region_desc_t regions[2] = {};
+    regions[ram_first ? 0 : 1] = {
+        reinterpret_cast<std::uintptr_t>(ram), sizeof ram, 0, 0, false, 0, 0};
+    regions[ram_first ? 1 : 0] = {reinterpret_cast<std::uintptr_t>(dmaram),
+                                  sizeof dmaram,
+                                  1,
+                                  0,
+                                  false,
+                                  0,
+                                  0};
+    static capheap_region_desc_t sorted[2];
+    sorted[0] = regions[0];
+    sorted[1] = regions[1];
+    static capheap_chip_t chip;
+    chip.name = "cxx";
+    chip.types = types;
+    chip.type_count = 2;
+    chip.regions = sorted;
+    chip.region_count = 2;
+    chip.dma_lo = reinterpret_cast<std::uintptr_t>(dmaram);
+    chip.dma_hi = chip.dma_lo + sizeof dmaram;
+    chip.cache_line = 4;
+    chip.simd_align = 16;
+    chip.max_alloc = sizeof ram;
+    CHECK(capheap_caps_init(&ch, &chip, nullptr, nullptr, 0) == CAPHEAP_OK);
+
+    void *dma = capheap_caps_alloc(&ch, 512, CAPHEAP_CAP_DMA);
+    void *plain = capheap_caps_alloc(&ch, 512, CAPHEAP_CAP_8BIT);
+    CHECK(inside(dma, dmaram, sizeof dmaram));
+    CHECK(capheap_caps_block_type(&ch, dma) == 1);
+    CHECK(inside(plain, ram, sizeof ram));
+    CHECK(capheap_caps_block_type(&ch, plain) == 0);
+    CHECK(capheap_caps_block_type(&ch, nullptr) == -1);
+    CHECK(capheap_caps_alloc(&ch, 16, CAPHEAP_CAP_EXEC) == nullptr);
+
+    /* RAM full: a plain request falls back to DMARAM. Both types have
+     * 8BIT|32BIT, so the figures cover both. */
+    capheap_stats_t st;
+    capheap_caps_stats(&ch, CAPHEAP_CAP_8BIT | CAPHEAP_CAP_32BIT, &st);
+    CHECK(st.total_bytes == sizeof ram + sizeof dmaram);
+    CHECK(st.allocated_blocks == 2);
+    void *big = capheap_caps_alloc(&ch, st.largest_free_block,
+                                   CAPHEAP_CAP_8BIT | CAPHEAP_CAP_32BIT);
+    CHECK(inside(big, ram, sizeof ram));
+    void *spill = capheap_caps_alloc(&ch, 4096, CAPHEAP_CAP_8BIT);
+    CHECK(inside(spill, dmaram, sizeof dmaram));
+    capheap_caps_stats(&ch, CAPHEAP_CAP_DMA, &st);
+    CHECK(st.allocated_blocks == 2);
+    CHECK(st.total_bytes == sizeof dmaram);
+    CHECK(capheap_caps_total_size(&ch, 0) == sizeof ram + sizeof dmaram);
+    CHECK(capheap_caps_check(&ch, 0, nullptr) == CAPHEAP_OK);
+    for (void *p : {dma, plain, big, spill})
+        capheap_caps_free(&ch, p);
+    capheap_caps_stats(&ch, 0, &st);
+    CHECK(st.allocated_blocks == 0);
+}
+
+/* ---- the ESP-IDF API on the simulated ESP32 (2 MiB of PSRAM) ------------
+ */
+std::size_t failed_size;
+uint32_t failed_caps;
+
+void esp_idf_api() {
+    setenv("CAPHEAP_CHIP", "esp32", 1);
+    setenv("CAPHEAP_PSRAM", "2M", 1);
+    heap_caps_init();
+    heap_caps_enable_nonos_stack_heaps();
+
+    multi_heap_info_t before, after;
+    heap_caps_get_info(&before, MALLOC_CAP_DMA);
+    CHECK(before.total_free_bytes == heap_caps_get_free_size(MALLOC_CAP_DMA));
+    void *dma = heap_caps_malloc(4096, MALLOC_CAP_DMA);
+    CHECK(dma != nullptr && esp_ptr_dma_capable(dma));
+    CHECK(heap_caps_get_allocated_size(dma) >= 4096);
+    heap_caps_get_info(&after, MALLOC_CAP_DMA);
+    CHECK(after.allocated_blocks == before.allocated_blocks + 1);
+    CHECK(after.total_free_bytes <= before.total_free_bytes - 4096);
+    CHECK(after.total_free_bytes == heap_caps_get_free_size(MALLOC_CAP_DMA));
+
+    /* PSRAM lies at 0x3F800000 on the ESP32; the simulation maps it there. */
+    void *frame = heap_caps_malloc(100 * 1024, MALLOC_CAP_SPIRAM);
+    CHECK(inside(frame, reinterpret_cast<void *>(0x3F800000), 4u << 20));
+    void *internal = heap_caps_malloc(100, MALLOC_CAP_INTERNAL);
+    CHECK(internal != nullptr &&
+          !inside(internal, reinterpret_cast<void *>(0x3F800000), 4u << 20));
+    /* EXEC comes from IRAM, on the instruction bus (0x40070000 up). */
+    void *code = heap_caps_malloc(256, MALLOC_CAP_EXEC);
+    CHECK(reinterpret_cast<std::uintptr_t>(code) >= 0x40070000u);
+
+    /* The largest free block is what an allocation gets. */
+    std::size_t largest = heap_caps_get_largest_free_block(MALLOC_CAP_SPIRAM);
+    CHECK(largest > 1024 * 1024);
+    void *all = heap_caps_malloc(largest, MALLOC_CAP_SPIRAM);
+    CHECK(all != nullptr);
+    heap_caps_free(all);
+
+    /* A C++ lambda as the failure callback. */
+    heap_caps_register_failed_alloc_callback(
+        [](std::size_t size, uint32_t caps, const char *) {
+            failed_size = size;
+            failed_caps = caps;
+        });
+    CHECK(heap_caps_malloc(std::size_t(1) << 30, MALLOC_CAP_8BIT) == nullptr);
+    CHECK(failed_size == std::size_t(1) << 30);
+    CHECK(failed_caps == MALLOC_CAP_8BIT);
+    heap_caps_register_failed_alloc_callback(nullptr);
+
+    /* malloc's policy: internal memory, not PSRAM. */
+    void *m = capheap_malloc(1000);
+    CHECK(m != nullptr &&
+          !inside(m, reinterpret_cast<void *>(0x3F800000), 4u << 20));
+    capheap_free(m);
+
+    CHECK(heap_caps_check_integrity_all(true));
+    for (void *p : {dma, frame, internal, code})
+        heap_caps_free(p);
+    heap_caps_get_info(&after, MALLOC_CAP_DMA);
+    CHECK(after.allocated_blocks == before.allocated_blocks);
+}
+
+/* ---- multi_heap over a C++ array -----------------------------------------
+ */
+alignas(8) unsigned char mh_arena[16 * 1024];
+
+void multi_heap_api() {
+    multi_heap_handle_t h = multi_heap_register(mh_arena, sizeof mh_arena);
+    CHECK(h != nullptr);
+    if (!h)
+        return;
+    std::size_t free0 = multi_heap_free_size(h);
+    auto *p = static_cast<char *>(multi_heap_malloc(h, 1000));
+    CHECK(inside(p, mh_arena, sizeof mh_arena));
+    if (p)
+        std::memset(p, 0x5a, 1000);
+    multi_heap_info_t info;
+    multi_heap_get_info(h, &info);
+    CHECK(info.allocated_blocks == 1);
+    CHECK(info.total_allocated_bytes >= 1000);
+    CHECK(info.total_free_bytes <= free0 - 1000);
+    CHECK(multi_heap_check(h, true));
+    multi_heap_free(h, p);
+    CHECK(multi_heap_free_size(h) == free0);
+}
+
+/* The spinlock's initialiser in C++ is an unlocked word, as in C. */
+void spinlock_initialiser() {
+    static capheap_spinlock_t lock = CAPHEAP_SPINLOCK_INIT;
+    CHECK(lock.held.load() == 0u);
+}
+
+} // namespace
+
+int main() {
+    layouts_match_c();
+    spinlock_initialiser();
+    native_heap();
+    native_caps();
+    multi_heap_api();
+    esp_idf_api(); /* last: it maps the simulated chip */
+    std::printf("%s\n", failures ? "C++ callers: FAILED" : "C++ callers: ok");
+    return failures ? 1 : 0;
+}
