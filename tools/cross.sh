@@ -6,8 +6,9 @@
 # Cortex-M33 with arm-none-eabi-gcc and newlib, RV32IMC (the ESP32-C3's ISA)
 # with riscv64-unknown-elf-gcc, which has no C library here: only the
 # freestanding layers (core, capability layer, chip tables) build for it.
-# Every target also builds the irq port (it masks interrupts), and every
-# run checks that the spinlock port refuses to build where atomics are not
+# Every target also builds the irq port, whose lock is checked to mask and
+# its unlock to restore interrupts (PRIMASK, mstatus.MIE), and every run
+# checks that the spinlock port refuses to build where atomics are not
 # lock-free (M0+, RV32IMC: its #error) and elsewhere builds to atomic
 # instructions (ldrex/strex on M4F and M33, amoswap or lr/sc on RV32IMAC).
 set -euo pipefail
@@ -141,6 +142,28 @@ spinlock_check() {
   spinlock_check rv32imac 'amoswap|lr\.w' riscv64-unknown-elf-gcc \
     -march=rv32imac -mabi=ilp32
 }
+
+# The irq port's lock and unlock on target $1 mask and restore interrupts:
+# $2 must match in capheap_port_lock, $3 in capheap_port_unlock. RV32IMC's
+# objdump shows the CSR instructions as words (no zicsr in the object):
+# csrrci rd, mstatus, 8 is 0x30047?73 or ...f3, csrs mstatus, rs is
+# 0x300?2073 or 0x300?a073 (bit 15 is rs's low bit).
+irq_check() {
+  local t=$1 lock=$2 unlock=$3 dis
+  dis=$("${cc[$t]%-gcc}-objdump" -d "$out/$t/port-irq/port_irq.o")
+  fn() { awk -v f="<$1>:" '$2 == f { on = 1; next } /^[0-9a-f]+ <[^.]/ { on = 0 } on'; }
+  if ! fn capheap_port_lock <<<"$dis" | grep -Eqi "$lock" ||
+    ! fn capheap_port_unlock <<<"$dis" | grep -Eqi "$unlock"; then
+    echo "irq: $t's lock does not mask ($lock) or its unlock restore ($unlock):" >&2
+    echo "$dis" >&2
+    return 1
+  fi
+  echo "irq port: $t masks and restores interrupts"
+}
+irq_check m0plus 'cpsid' 'msr[[:space:]]+primask'
+irq_check m4f 'cpsid' 'msr[[:space:]]+primask'
+irq_check m33 'cpsid' 'msr[[:space:]]+primask'
+irq_check rv32imc '30047[0-9a-f][7f]3' '300[0-9a-f][2a]073'
 if [ "${1:-}" = size ]; then
   for t in "${targets[@]}"; do report "$t"; done
 fi

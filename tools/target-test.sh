@@ -24,7 +24,7 @@ rv32=(-march=rv32imc -mabi=ilp32 "${warn[@]}" --specs=picolibc.specs
   --oslib=semihost -Wl,--defsym=__flash=0x80000000
   -Wl,--defsym=__flash_size=0x200000 -Wl,--defsym=__ram=0x80200000
   -Wl,--defsym=__ram_size=0x200000 -Wl,--defsym=__stack_size=0x4000)
-irq=(tests/target/irq_target.c src/core/*.c src/ports/irq/port_irq.c)
+irq=(tests/target/irq_target.c src/core/*.c src/caps/*.c src/ports/irq/port_irq.c)
 
 run() {
   local qemu=$1 elf=$2

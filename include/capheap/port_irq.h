@@ -28,8 +28,10 @@
  * masking interrupts excludes every other context on the core. Errors trap
  * (as with `none`), the last one kept in capheap_port_last_error.
  *
- * On RISC-V the code must run in machine mode (mstatus is not accessible
- * below it). Other architectures do not build: use CAPHEAP_PORT=user.
+ * The heap must be called from privileged code: on Cortex-M, unprivileged
+ * Thread mode ignores `cpsid i` (the lock would mask nothing); on RISC-V,
+ * machine mode (mstatus traps below it). Other architectures do not build:
+ * use CAPHEAP_PORT=user.
  *
  * @code
  * static capheap_irq_lock_t isr_heap_lock = CAPHEAP_IRQ_LOCK_INIT;

@@ -12,6 +12,10 @@
 /* The board's name, for the verdict. */
 extern const char irq_platform_name[];
 
+/* Where the board has 56 KiB of RAM no program section uses (the
+ * capability heap's chip regions are there). */
+extern const uintptr_t irq_platform_heap_base;
+
 /* Start the timer: its first interrupt comes soon. */
 void timer_start(void);
 /* From the handler: the next interrupt after a period drawn from @p r. */
@@ -23,8 +27,9 @@ int irq_masked(void);
 void irq_mask(void);
 void irq_unmask(void);
 
-/* The test's interrupt work, called by the platform's timer interrupt. */
-void irq_target_tick(void);
+/* The test's interrupt work, called by the platform's timer interrupt
+ * with the address the interrupted code resumes at. */
+void irq_target_tick(uintptr_t interrupted_pc);
 
 /* End the run with @p status (0 passed) as QEMU's exit status. */
 _Noreturn void irq_target_exit(int status);

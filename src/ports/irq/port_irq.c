@@ -47,9 +47,8 @@ static inline void irq_restore(irq_state_t mie) {
     "capheap: CAPHEAP_PORT=irq masks interrupts on Cortex-M and RISC-V machine mode only; use CAPHEAP_PORT=user"
 #endif
 
-/* Touched only with interrupts masked, so an interrupt handler always
- * finds depth 0 (or masks nothing it did not find masked). Volatile for a
- * debugger, as the last error is. */
+/* Touched only with interrupts masked: a handler can only run while depth
+ * is 0, and leaves it 0. Volatile for a debugger, as the last error is. */
 static volatile unsigned depth;
 static volatile irq_state_t saved;
 
