@@ -28,15 +28,15 @@
  * capability requests, but malloc() gets NULL until external memory is
  * enabled for it (capheap_system_set_extmem_limit()).
  *
- * Threads, cores and interrupts: set-up (set_chip, reserve, init, the
- * failure callback's registration is the exception: see there) comes first,
- * on one thread, before other threads allocate. After that every allocation
- * function here may run concurrently with every other, and with the ESP-IDF
- * and C allocation functions, on any thread or core: the heap has the
- * port's default lock, a lazy start-up on a host runs once however many
- * first calls race (under that lock), and the failure callback and the
- * external-memory limit are atomics read once per call. None may be called
- * from an interrupt handler.
+ * Threads, cores and interrupts: set-up (set_chip, reserve, init) comes
+ * first, on one thread, before other threads allocate; the failure callback
+ * and the external-memory limit may change at any time (atomics, read once
+ * per call). After set-up every allocation function here may run
+ * concurrently with every other, and with the ESP-IDF and C allocation
+ * functions, on any thread or core: the heap has the port's default lock,
+ * and a lazy start-up on a host runs once however many first calls race
+ * (under that lock). None may be called from an interrupt handler, except
+ * with the irq port, whose lock masks interrupts (port_irq.h).
  */
 #ifndef CAPHEAP_SYSTEM_H
 #define CAPHEAP_SYSTEM_H
