@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES ?= core multi_heap caps
 
 .PHONY: all run debug-demo test bench install asan tsan caps-race valgrind sanitizer-test owners m32 m32-qemu clang cppcheck format cross size size-check target-test output-test \
-        format-check deps ci-deps mutation clean help fuzz
+        format-check deps ci-deps mutation clean help fuzz package-test
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -49,13 +49,17 @@ test: all
 bench: deps
 	bench/run.sh
 
-## install: install headers, libcapheap.a and capheap.pc under PREFIX
+## install: install headers, libcapheap.a, capheap.pc and the CMake package under PREFIX
 install: deps
 	$(CMAKE) -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=Release \
-	  -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF \
+	  -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF -DCAPHEAP_BUILD_DEMO=OFF \
 	  -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 	$(CMAKE) --build $(BUILD)-install -j $(JOBS)
 	$(CMAKE) --install $(BUILD)-install
+
+## package-test: build a program with capheap installed (find_package, pkg-config), added (add_subdirectory), by capheap.mk, and cross-configured
+package-test: deps
+	JOBS=$(JOBS) tools/package-test.sh
 
 ## asan: the suite under AddressSanitizer and UBSan
 asan:

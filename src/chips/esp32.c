@@ -2,7 +2,7 @@
  * esp32.c - the ESP32's memory map (ESP-IDF port/esp32/memory_layout.c and
  * the ESP32 Technical Reference Manual, chapter "System and Memory").
  */
-#include "chip_table.h"
+#include "capheap/chip_table.h"
 
 /* Type order breaks ties within a priority level, as list order does in
  * ESP-IDF: PSRAM first (it registers at the head of the list, so plain

@@ -3,7 +3,7 @@
  * soc/esp32c3/include/soc/soc.h, esp_system/ld/esp32c3/memory.ld.in) with
  * memory protection off, so all RAM may hold code.
  */
-#include "chip_table.h"
+#include "capheap/chip_table.h"
 
 enum { RAM, RETENTION_RAM, RTCRAM };
 

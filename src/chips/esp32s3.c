@@ -3,7 +3,7 @@
  * soc/esp32s3/include/soc/soc.h, esp_system/ld/esp32s3/memory.ld.in) with
  * memory protection off, so D/IRAM and RTC fast memory may hold code.
  */
-#include "chip_table.h"
+#include "capheap/chip_table.h"
 
 enum { RAM, DRAM, IRAM, SPIRAM, RTCRAM };
 

@@ -8,7 +8,7 @@
  * on i386); AddressSanitizer's x86-64 shadow starts at 0x7FFF8000. Two
  * regions with a gap exercise more than one heap of a type.
  */
-#include "chip_table.h"
+#include "capheap/chip_table.h"
 
 enum { RAM };
 

@@ -14,7 +14,7 @@
  * Ties at one level go by type order, hence D2 SRAM before AXI SRAM and
  * the TCMs after everything plain. No RAM is dual-mapped: no aliases.
  */
-#include "chip_table.h"
+#include "capheap/chip_table.h"
 
 enum { D2SRAM, AXISRAM, SRAM4, DTCM, ITCM, BKPSRAM };
 

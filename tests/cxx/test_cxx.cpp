@@ -11,10 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <string>
 
 #include <capheap/caps.h>
 #include <capheap/heap.h>
 #include <capheap/malloc.h>
+#include <capheap/output.h>
+#include <capheap/port_irq.h>
 #include <capheap/port_spinlock.h>
 #include <esp_heap_alloc_caps.h>
 #include <esp_heap_caps.h>
@@ -275,7 +278,50 @@ void spinlock_initialiser() {
     CHECK(lock.held.load() == 0u);
 }
 
+/* The irq port's initialiser is valid C++ too. */
+void irq_lock_initialiser() {
+    static capheap_irq_lock_t lock = CAPHEAP_IRQ_LOCK_INIT;
+    CHECK(lock.unused == 0);
+}
+
+/* capheap's formatter from C++: sizes print as %zu. */
+void formatter() {
+    char buf[64];
+    int n =
+        capheap_snprintf(buf, sizeof buf, "%zu bytes at %08x in %s",
+                         static_cast<std::size_t>(4096), 0x3ffb0000u, "DRAM");
+    CHECK(std::string(buf) == "4096 bytes at 3ffb0000 in DRAM");
+    CHECK(n == static_cast<int>(std::strlen(buf)));
+}
+
+std::string printed; /* what capheap wrote, while capturing */
+bool capturing = false;
+
+/* heap_caps_print_heap_info() writes through the application's output
+ * function, defined here in C++. */
+void heap_info_through_own_output() {
+    void *p = heap_caps_malloc(3000, MALLOC_CAP_DMA);
+    printed.clear();
+    capturing = true;
+    heap_caps_print_heap_info(MALLOC_CAP_DMA);
+    capturing = false;
+    CHECK(printed.find("Heap summary for capabilities 0x00000008:") !=
+          std::string::npos);
+    CHECK(printed.find("  Totals:\n    free ") != std::string::npos);
+    CHECK(printed.find("zu") == std::string::npos);
+    heap_caps_free(p);
+}
+
 } // namespace
+
+/* The application's output function replaces capheap's stdio default
+ * (a weak definition): C++ code defines it with C linkage. */
+extern "C" void capheap_port_write(const char *text, std::size_t len) {
+    if (capturing)
+        printed.append(text, len);
+    else
+        std::fwrite(text, 1, len, stdout);
+}
 
 int main() {
     layouts_match_c();
@@ -283,7 +329,10 @@ int main() {
     native_heap();
     native_caps();
     multi_heap_api();
-    esp_idf_api(); /* last: it maps the simulated chip */
+    irq_lock_initialiser();
+    formatter();
+    esp_idf_api(); /* it maps the simulated chip */
+    heap_info_through_own_output();
     std::printf("%s\n", failures ? "C++ callers: FAILED" : "C++ callers: ok");
     return failures ? 1 : 0;
 }

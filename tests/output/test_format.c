@@ -237,7 +237,7 @@ static void integers(void **state) {
                         make_fmt(fmt, sizeof fmt, flags, widths[wi],
                                  precisions[pi], lengths[li].len, *c);
                         int stars = (widths[wi][0] == '*') |
-                                    (precisions[pi][1] == '*') << 1;
+                                    (strcmp(precisions[pi], ".*") == 0) << 1;
                         bool sgn = *c == 'd' || *c == 'i';
                         /* The fixed values in turn, a few per format,
                          * then random ones. */
@@ -286,7 +286,8 @@ static void strings_chars_pointers(void **state) {
                 char fmt[40];
                 make_fmt(fmt, sizeof fmt, sflags[f], swidths[w], sprecs[p], "",
                          's');
-                int stars = (swidths[w][0] == '*') | (sprecs[p][1] == '*') << 1;
+                int stars = (swidths[w][0] == '*') |
+                            (strcmp(sprecs[p], ".*") == 0) << 1;
                 for (size_t s = 0; s <= sizeof strs / sizeof *strs; s++) {
                     /* The last one: NULL, "(null)" or nothing as glibc. */
                     const char *str =
