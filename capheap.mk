@@ -76,6 +76,9 @@ CAPHEAP_DEFINES := -DCAPHEAP_CHIPS_SELECTED \
 ifeq ($(CAPHEAP_PORT),none)
 CAPHEAP_DEFINES += -DCAPHEAP_PORT_NONE
 endif
+# The system heap simulates its chip and starts lazily only with the
+# simulation's sources (capheap/system.h).
+CAPHEAP_DEFINES += -DCAPHEAP_SYSTEM_SIM=$(CAPHEAP_SIM)
 ifneq ($(CAPHEAP_SYSTEM_CHIP),)
 CAPHEAP_DEFINES += -DCAPHEAP_SYSTEM_CHIP=$(CAPHEAP_SYSTEM_CHIP)
 endif

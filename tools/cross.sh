@@ -45,7 +45,8 @@ components=(
   "port-irq:src/ports/irq/port_irq.c"
   "output:src/output/format.c src/output/print.c"
   "output-stdio:src/output/write_stdio.c"
-  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_heap_hooks.c"
+  "system:src/system/system.c src/system/system_hooks.c"
+  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c"
   "libc:src/libc/malloc.c"
 )
 hosted=(compat libc output-stdio)

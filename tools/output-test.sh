@@ -29,11 +29,9 @@ common=(-mcpu=cortex-m3 -mthumb -Os -std=c11 -Wall -Wextra -Werror -pedantic
   -Iinclude -Iinclude/compat -Isrc)
 # What a firmware using the ESP-IDF API and capheap's reports builds.
 sources=(src/core/*.c src/caps/*.c src/chips/esp32.c src/compat/esp_heap_caps.c
-  src/compat/esp_heap_caps_init.c src/compat/esp_heap_hooks.c
+  src/compat/esp_heap_caps_init.c src/system/*.c
   src/compat/multi_heap.c src/debug/describe.c src/output/*.c
   src/ports/none/port_none.c)
-# The system heap's own folder, where a tree has one.
-for s in src/system/*.c; do [ -e "$s" ] && sources+=("$s"); done
 # newlib: the start-up of tests/target (semihosting's exit) and its linker
 # script.
 newlib_link=(--specs=rdimon.specs -nostartfiles -T tests/target/mps2_an385.ld)

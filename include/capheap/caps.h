@@ -329,8 +329,10 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
                            uint32_t caps);
 
 /** The return address of the function this appears in: where the
- * application called it from (NULL where the compiler cannot tell). */
-#if defined(__GNUC__) || defined(__clang__)
+ * application called it from, for the *_by functions. NULL where the
+ * compiler cannot tell, and without CAPHEAP_HOOKS, where nothing uses it:
+ * then no entry point computes it. */
+#if CAPHEAP_HOOKS && (defined(__GNUC__) || defined(__clang__))
 #define CAPHEAP_CALLER __builtin_return_address(0)
 #else
 #define CAPHEAP_CALLER NULL
@@ -344,14 +346,17 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
  */
 void capheap_caps_set_observer(capheap_caps_t *ch,
                                const capheap_caps_observer_t *observer);
+#endif
 
 /**
  * @name The allocation functions with the caller named
- * As capheap_caps_alloc() and the others, but the observer is told that
- * @p caller made the request. A wrapper (ESP-IDF's heap_caps_malloc, the C
- * library's malloc) passes its own CAPHEAP_CALLER so that tracing names the
- * application rather than the wrapper. With CAPHEAP_HOOKS 0 they are macros
- * that drop @p caller unevaluated.
+ * As capheap_caps_alloc(), capheap_caps_aligned_alloc(), capheap_caps_free()
+ * and capheap_caps_realloc() (same contracts, complexity and concurrency),
+ * but with CAPHEAP_HOOKS the observer is told that @p caller made the
+ * request. A wrapper (ESP-IDF's heap_caps_malloc, the C library's malloc)
+ * passes its own CAPHEAP_CALLER so that tracing names the application
+ * rather than the wrapper. With CAPHEAP_HOOKS 0 @p caller is ignored (and
+ * costs nothing: each is the same code as the function without _by).
  * @{ */
 void *capheap_caps_alloc_by(capheap_caps_t *ch, size_t size, uint32_t caps,
                             const void *caller);
@@ -362,15 +367,6 @@ void capheap_caps_free_by(capheap_caps_t *ch, void *ptr, const void *caller);
 void *capheap_caps_realloc_by(capheap_caps_t *ch, void *ptr, size_t size,
                               uint32_t caps, const void *caller);
 /** @} */
-#else
-#define capheap_caps_alloc_by(ch, size, caps, caller)                          \
-    capheap_caps_alloc(ch, size, caps)
-#define capheap_caps_aligned_alloc_by(ch, alignment, size, caps, caller)       \
-    capheap_caps_aligned_alloc(ch, alignment, size, caps)
-#define capheap_caps_free_by(ch, ptr, caller) capheap_caps_free(ch, ptr)
-#define capheap_caps_realloc_by(ch, ptr, size, caps, caller)                   \
-    capheap_caps_realloc(ch, ptr, size, caps)
-#endif
 
 /** Usable bytes of a block (0 after the error hook for a bad pointer). */
 size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr);

@@ -113,6 +113,8 @@ typedef enum {
     CAPHEAP_ERR_NOT_BLOCK,       /**< inside a region but not a live block */
     CAPHEAP_ERR_DOUBLE_FREE,     /**< the block is already free */
     CAPHEAP_ERR_CORRUPT,         /**< an invariant of the heap does not hold */
+    CAPHEAP_ERR_NO_CHIP,         /**< system heap: no chip named (system.h) */
+    CAPHEAP_ERR_NO_MALLOC,       /**< system heap: no memory malloc() may use */
 } capheap_err_t;
 
 /** Short English name of an error code ("double free", ...). */

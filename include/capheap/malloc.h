@@ -13,12 +13,19 @@
  * a host they exist only under the capheap_ names, so a program can use the
  * simulated chip and keep its own C library heap.
  *
+ * They use the system heap (capheap/system.h): on a target it must be
+ * initialised first (capheap_system_init() or heap_caps_init()); before
+ * that every allocation returns NULL (errno ENOMEM) and calls the failure
+ * callback, touching no memory, and the free of a non-NULL pointer is
+ * reported as a foreign pointer. On a Linux host the first call builds the
+ * simulated chip's heap.
+ *
  * Threads, cores and interrupts: every function here may run concurrently
  * with every other and with the heap_caps_* API, on any thread or core:
- * they use the global heap, which the first call builds exactly once even
- * when first calls race (esp_heap_caps_init.h) and which has the port's
- * default lock. None may be called from an interrupt handler, except with
- * the irq port, whose lock masks interrupts (port_irq.h).
+ * the system heap has the port's default lock, and its lazy start-up on a
+ * host runs once even when first calls race. None may be called from an
+ * interrupt handler, except with the irq port, whose lock masks interrupts
+ * (port_irq.h).
  */
 #ifndef CAPHEAP_MALLOC_H
 #define CAPHEAP_MALLOC_H
@@ -50,8 +57,27 @@ void *capheap_aligned_alloc(size_t alignment, size_t size);
  * sizeof(void *); size 0 stores NULL and returns 0; ENOMEM on failure with
  * *out untouched. */
 int capheap_posix_memalign(void **out, size_t alignment, size_t size);
-/** malloc_usable_size(): the real usable size (0 for NULL). */
+/** malloc_usable_size(): the real usable size (0 for NULL; 0 after the
+ * error hook for a pointer that is no block, every pointer before
+ * start-up). */
 size_t capheap_malloc_usable_size(void *ptr);
+
+/**
+ * @name The same with the caller named
+ * Each as the function without _by, but tracing and the hooks are told that
+ * @p caller made the request (a wrapper such as C++'s operator new passes
+ * its own return address). Without CAPHEAP_HOOKS @p caller is ignored.
+ * @{ */
+void *capheap_malloc_by(size_t size, const void *caller);
+void capheap_free_by(void *ptr, const void *caller);
+void *capheap_calloc_by(size_t n, size_t size, const void *caller);
+void *capheap_realloc_by(void *ptr, size_t size, const void *caller);
+void *capheap_memalign_by(size_t alignment, size_t size, const void *caller);
+void *capheap_aligned_alloc_by(size_t alignment, size_t size,
+                               const void *caller);
+int capheap_posix_memalign_by(void **out, size_t alignment, size_t size,
+                              const void *caller);
+/** @} */
 
 #ifdef __cplusplus
 }

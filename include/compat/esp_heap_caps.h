@@ -4,9 +4,14 @@
  *
  * Same names, types, return codes and behaviour as ESP-IDF's
  * `esp_heap_caps.h`, so code written for it builds unchanged. The functions
- * work on one global capability heap, created by heap_caps_init()
- * (esp_heap_caps_init.h) for the chip chosen at build time, or on the host
- * for the simulated chip chosen by CAPHEAP_CHIP (see README).
+ * work on one global capability heap, the system heap (capheap/system.h),
+ * created by heap_caps_init() (esp_heap_caps_init.h) for the chip the
+ * application named, or on the host lazily for the simulated chip. Before
+ * start-up (on a target) allocations return NULL through the failure
+ * callback touching nothing, frees of non-NULL pointers and size queries
+ * report a foreign pointer, sums are 0, the integrity checks find nothing
+ * corrupt (false for an address: it is in no heap), walks and prints show
+ * no heap, and monitoring returns ESP_ERR_INVALID_STATE.
  *
  * Where capheap does better than ESP-IDF, and says so here:
  * - Picking the heap for a caps mask costs a cache lookup, not a walk of
@@ -148,7 +153,7 @@ size_t heap_caps_get_minimum_free_size(uint32_t caps);
 size_t heap_caps_get_largest_free_block(uint32_t caps);
 
 /** Start a minimum-free monitoring window (restarting one is allowed).
- * @return ESP_OK */
+ * @return ESP_OK, or ESP_ERR_INVALID_STATE before start-up (a target) */
 esp_err_t heap_caps_monitor_local_minimum_free_size_start(void);
 
 /** End the window: each heap's minimum becomes the lower of the window's

@@ -2,9 +2,14 @@
  * @file esp_heap_caps_init.h
  * @brief ESP-IDF's heap start-up and runtime region API, over capheap.
  *
- * Threads: the global heap is built by heap_caps_init() or, lazily, by the
- * first call of any allocation function; lazy first calls may race (one
- * builds under the port's default lock, the others wait). An explicit
+ * These are adapters over the system heap (capheap/system.h), which says
+ * what happens before start-up (on a target: every allocation fails
+ * through the failure callback, touching nothing).
+ *
+ * Threads: the global heap is built by heap_caps_init() or, on a Linux host
+ * only, lazily by the first call of any allocation function; lazy first
+ * calls may race (one builds under the port's default lock, the others
+ * wait). An explicit
  * heap_caps_init() rebuilds from scratch: call it once at start-up, before
  * other threads allocate. capheap_esp_set_chip() and capheap_esp_reserve()
  * come before that build. heap_caps_add_region*() may run while other
@@ -24,12 +29,17 @@ extern "C" {
 #endif
 
 /**
- * Build the heaps once at start-up. On a target: the chip of the build
- * (capheap_esp_set_chip(), default ESP32) minus the reservations given with
- * capheap_esp_reserve(). On a Linux host: first maps the simulated chip named
- * by CAPHEAP_CHIP and the options in the environment (README, "Host
- * simulation"). Aborts with a message if the memory cannot be set up.
- * Calling it again rebuilds every heap (all blocks are lost): tests use this.
+ * Build the heaps once at start-up: capheap_system_init(NULL, NULL). The
+ * chip is the one given to capheap_esp_set_chip(), else the build's
+ * CAPHEAP_SYSTEM_CHIP, minus the reservations given with
+ * capheap_esp_reserve(); on a target with neither it prints that no chip
+ * was named and leaves the heap unusable. On a Linux host the chip (by
+ * default the ESP32) is simulated at its own addresses first, and
+ * CAPHEAP_CHIP in the environment, when set, replaces it (README, "Host
+ * simulation"). Every error is printed through capheap_printf(), never
+ * aborts; a chip that malloc() cannot use is reported and its heap still
+ * serves capability requests. Calling it again rebuilds every heap (all
+ * blocks are lost): tests use this. Linear in the chip's regions.
  */
 void heap_caps_init(void);
 
@@ -38,7 +48,8 @@ void heap_caps_enable_nonos_stack_heaps(void);
 
 /**
  * Add [start, end) as a heap with the caps of the chip region holding start.
- * @return ESP_OK; ESP_ERR_INVALID_ARG (start 0); ESP_ERR_NOT_FOUND (no chip
+ * @return ESP_OK; ESP_ERR_INVALID_STATE (before start-up, on a target);
+ *         ESP_ERR_INVALID_ARG (start 0); ESP_ERR_NOT_FOUND (no chip
  *         region holds start); ESP_FAIL (overlaps a heap); ESP_ERR_NO_MEM (no
  *         slot left); ESP_ERR_INVALID_SIZE (too small).
  */
@@ -46,7 +57,8 @@ esp_err_t heap_caps_add_region(intptr_t start, intptr_t end);
 
 /**
  * Add [start, end) as a heap with the given caps at three priority levels.
- * @return ESP_OK; ESP_ERR_INVALID_ARG (NULL caps, start or end 0,
+ * @return ESP_OK; ESP_ERR_INVALID_STATE (before start-up, on a target);
+ *         ESP_ERR_INVALID_ARG (NULL caps, start or end 0,
  *         end <= start); ESP_FAIL (straddles or equals a heap); ESP_ERR_NO_MEM;
  *         ESP_ERR_INVALID_SIZE.
  */
@@ -55,11 +67,14 @@ esp_err_t heap_caps_add_region_with_caps(const uint32_t caps[], intptr_t start,
 
 /** @name Not in ESP-IDF: what its linker script and Kconfig provide there
  * @{ */
-/** The chip and options heap_caps_init() uses on a target. */
+/** Name the chip and options heap_caps_init() builds, on a target and in
+ * the host simulation alike (capheap_system_set_chip()); NULL forgets the
+ * name. Before heap_caps_init(); O(1). */
 void capheap_esp_set_chip(const capheap_chip_t *chip,
                           const capheap_chip_options_t *opts);
 /** Keep [start, end) out of the heaps (SOC_RESERVE_MEMORY_REGION); before
- * heap_caps_init(). @return ESP_OK or ESP_ERR_NO_MEM (table full). */
+ * heap_caps_init(). O(1). @return ESP_OK, ESP_ERR_INVALID_ARG (end <
+ * start) or ESP_ERR_NO_MEM (table full). */
 esp_err_t capheap_esp_reserve(intptr_t start, intptr_t end, const char *name);
 /** @} */
 

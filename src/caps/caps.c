@@ -269,14 +269,33 @@ static inline void *observe_alloc(capheap_caps_t *ch, void *p, size_t size,
     return p;
 }
 
-#define OBSERVE_REALLOC(ch, old, p, size, caps, caller)                        \
-    do {                                                                       \
-        if ((ch)->observer.realloc)                                            \
-            (ch)->observer.realloc((ch)->observer.user, old, p, size, caps,    \
-                                   caller);                                    \
-    } while (0)
+static inline void observe_realloc(capheap_caps_t *ch, void *old, void *p,
+                                   size_t size, uint32_t caps,
+                                   const void *caller) {
+    if (ch->observer.realloc)
+        ch->observer.realloc(ch->observer.user, old, p, size, caps, caller);
+}
 #else
-#define OBSERVE_REALLOC(ch, old, p, size, caps, caller) ((void)0)
+/* No observers: the caller is dropped here, so it compiles away. */
+static inline void *observe_alloc(capheap_caps_t *ch, void *p, size_t size,
+                                  uint32_t caps, const void *caller) {
+    (void)ch;
+    (void)size;
+    (void)caps;
+    (void)caller;
+    return p;
+}
+
+static inline void observe_realloc(capheap_caps_t *ch, void *old, void *p,
+                                   size_t size, uint32_t caps,
+                                   const void *caller) {
+    (void)ch;
+    (void)old;
+    (void)p;
+    (void)size;
+    (void)caps;
+    (void)caller;
+}
 #endif
 
 /* ---- selection --------------------------------------------------------- */
@@ -440,14 +459,8 @@ CAPHEAP_NOINLINE static void *alloc_raced(capheap_caps_t *ch, void *p,
 }
 #endif
 
-/* Hot path: a cached plain request is one core call.
- * With hooks it is the unobserved body of capheap_caps_alloc_by(). */
-#if CAPHEAP_HOOKS
-static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps)
-#else
-void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps)
-#endif
-{
+/* Hot path: a cached plain request is one core call. */
+static inline void *alloc_fast(capheap_caps_t *ch, size_t size, uint32_t caps) {
     capheap_caps_slot_t *s = slot_of(ch, caps);
 #ifndef CAPHEAP_PORT_NONE
     uint32_t seq = atomic_load_explicit(&s->seq, ACQUIRE);
@@ -468,45 +481,47 @@ void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps)
     return p;
 }
 
-#if CAPHEAP_HOOKS
-static void *aligned_alloc_plain(capheap_caps_t *ch, size_t alignment,
-                                 size_t size, uint32_t caps)
-#else
-void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
-                                 size_t size, uint32_t caps)
-#endif
-{
+/* Each entry point below is an implementation that takes the caller, the
+ * public function (its own return address as the caller) and the _by
+ * variant (the caller given). Without hooks the caller is never used, and
+ * the two are the same code. */
+
+static inline void *alloc_impl(capheap_caps_t *ch, size_t size, uint32_t caps,
+                               const void *caller) {
+    return observe_alloc(ch, alloc_fast(ch, size, caps), size, caps, caller);
+}
+
+void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
+    return alloc_impl(ch, size, caps, CAPHEAP_CALLER);
+}
+
+void *capheap_caps_alloc_by(capheap_caps_t *ch, size_t size, uint32_t caps,
+                            const void *caller) {
+    return alloc_impl(ch, size, caps, caller);
+}
+
+static void *aligned_alloc_impl(capheap_caps_t *ch, size_t alignment,
+                                size_t size, uint32_t caps,
+                                const void *caller) {
     capheap_caps_choice_t c;
     if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
         size - 1 >= ch->max_alloc)
         return NULL;
     choose(ch, caps, &c);
-    return alloc_full(ch, &c, alignment, size);
+    return observe_alloc(ch, alloc_full(ch, &c, alignment, size), size, caps,
+                         caller);
 }
 
-#if CAPHEAP_HOOKS
-void *capheap_caps_alloc_by(capheap_caps_t *ch, size_t size, uint32_t caps,
-                            const void *caller) {
-    return observe_alloc(ch, alloc_fast(ch, size, caps), size, caps, caller);
-}
-
-void *capheap_caps_alloc(capheap_caps_t *ch, size_t size, uint32_t caps) {
-    return capheap_caps_alloc_by(ch, size, caps, CAPHEAP_CALLER);
+void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
+                                 size_t size, uint32_t caps) {
+    return aligned_alloc_impl(ch, alignment, size, caps, CAPHEAP_CALLER);
 }
 
 void *capheap_caps_aligned_alloc_by(capheap_caps_t *ch, size_t alignment,
                                     size_t size, uint32_t caps,
                                     const void *caller) {
-    return observe_alloc(ch, aligned_alloc_plain(ch, alignment, size, caps),
-                         size, caps, caller);
+    return aligned_alloc_impl(ch, alignment, size, caps, caller);
 }
-
-void *capheap_caps_aligned_alloc(capheap_caps_t *ch, size_t alignment,
-                                 size_t size, uint32_t caps) {
-    return capheap_caps_aligned_alloc_by(ch, alignment, size, caps,
-                                         CAPHEAP_CALLER);
-}
-#endif
 
 /* Whether @p p may be an instruction-bus alias pointer. */
 static inline bool maybe_alias(const capheap_caps_t *ch, const void *p) {
@@ -523,15 +538,8 @@ CAPHEAP_NOINLINE static void free_alias(capheap_caps_t *ch, void *ptr) {
         capheap_heap_free(ch->heap, ptr);
 }
 
-/* The free that tells no observer, which realloc uses: with hooks the body
- * of capheap_caps_free_by(), without them the public function itself. */
-#if CAPHEAP_HOOKS
-static void release(capheap_caps_t *ch, void *ptr)
-#else
-#define release capheap_caps_free
-void capheap_caps_free(capheap_caps_t *ch, void *ptr)
-#endif
-{
+/* The free that tells no observer, which realloc uses. */
+static inline void release(capheap_caps_t *ch, void *ptr) {
     if ((uintptr_t)ptr - ch->iram_lo < ch->iram_span)
         free_alias(ch, ptr);
     else
@@ -548,19 +556,36 @@ static bool will_free(capheap_caps_t *ch, void *ptr) {
     return capheap_heap_live_size(ch->heap, ptr) != 0;
 }
 
-void capheap_caps_free_by(capheap_caps_t *ch, void *ptr, const void *caller) {
-    /* Told before the release, so that no other thread can be handed the
-     * same address first, and only of a free that will happen: a double
-     * free or a bad pointer is refused, and is no free to a trace. */
+/* Told before the release, so that no other thread can be handed the same
+ * address first, and only of a free that will happen: a double free or a
+ * bad pointer is refused, and is no free to a trace. */
+static inline void observe_free(capheap_caps_t *ch, void *ptr,
+                                const void *caller) {
     if (ptr && ch->observer.free && will_free(ch, ptr))
         ch->observer.free(ch->observer.user, ptr, caller);
+}
+#else
+static inline void observe_free(capheap_caps_t *ch, void *ptr,
+                                const void *caller) {
+    (void)ch;
+    (void)ptr;
+    (void)caller;
+}
+#endif
+
+static inline void free_impl(capheap_caps_t *ch, void *ptr,
+                             const void *caller) {
+    observe_free(ch, ptr, caller);
     release(ch, ptr);
 }
 
 void capheap_caps_free(capheap_caps_t *ch, void *ptr) {
-    capheap_caps_free_by(ch, ptr, CAPHEAP_CALLER);
+    free_impl(ch, ptr, CAPHEAP_CALLER);
 }
-#endif
+
+void capheap_caps_free_by(capheap_caps_t *ch, void *ptr, const void *caller) {
+    free_impl(ch, ptr, caller);
+}
 
 size_t capheap_caps_usable_size(capheap_caps_t *ch, const void *ptr) {
     if (maybe_alias(ch, ptr))
@@ -579,14 +604,9 @@ int capheap_caps_block_type(capheap_caps_t *ch, const void *ptr) {
     return capheap_heap_block_tag(ch->heap, ptr);
 }
 
-#if CAPHEAP_HOOKS
-void *capheap_caps_realloc_by(capheap_caps_t *ch, void *ptr, size_t size,
-                              uint32_t caps, const void *caller)
-#else
-void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
-                           uint32_t caps)
-#endif
-{
+static void *realloc_impl(capheap_caps_t *ch, void *ptr, size_t size,
+                          uint32_t caps, const void *caller) {
+    /* Calls, not the inline bodies: realloc is not the hot path. */
     if (!ptr)
         return capheap_caps_alloc_by(ch, size, caps, caller);
     if (size == 0) {
@@ -607,7 +627,7 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
         !((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))) {
         void *p = capheap_heap_realloc(ch->heap, ptr, size);
         if (p) {
-            OBSERVE_REALLOC(ch, ptr, p, size, caps, caller);
+            observe_realloc(ch, ptr, p, size, caps, caller);
             return p;
         }
     }
@@ -617,17 +637,20 @@ void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
     size_t old = capheap_caps_usable_size(ch, ptr);
     capheap_alias_copy(ch, q, ptr, old < size ? old : size);
     /* Told before the old block goes, as a free is. */
-    OBSERVE_REALLOC(ch, ptr, q, size, caps, caller);
+    observe_realloc(ch, ptr, q, size, caps, caller);
     release(ch, ptr);
     return q;
 }
 
-#if CAPHEAP_HOOKS
 void *capheap_caps_realloc(capheap_caps_t *ch, void *ptr, size_t size,
                            uint32_t caps) {
-    return capheap_caps_realloc_by(ch, ptr, size, caps, CAPHEAP_CALLER);
+    return realloc_impl(ch, ptr, size, caps, CAPHEAP_CALLER);
 }
-#endif
+
+void *capheap_caps_realloc_by(capheap_caps_t *ch, void *ptr, size_t size,
+                              uint32_t caps, const void *caller) {
+    return realloc_impl(ch, ptr, size, caps, caller);
+}
 
 /* ---- statistics -------------------------------------------------------- */
 

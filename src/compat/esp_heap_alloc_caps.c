@@ -3,6 +3,7 @@
  * capability heap.
  */
 #include "esp_heap_alloc_caps.h"
+#include "capheap/system.h"
 #include "esp_heap_caps_init.h"
 #include "esp_heap_caps_private.h"
 
@@ -14,17 +15,17 @@ void heap_alloc_enable_nonos_stack_tag(void) {
     heap_caps_enable_nonos_stack_heaps();
 }
 
-/* Each names its own caller to tracing and the hooks (CAPHEAP_BY). */
+/* Each names its own caller to tracing and the hooks. */
 void *pvPortMallocCaps(size_t xWantedSize, uint32_t caps) {
-    return capheap_esp_malloc(xWantedSize, caps CAPHEAP_BY(CAPHEAP_CALLER));
+    return capheap_esp_malloc_by(xWantedSize, caps, CAPHEAP_CALLER);
 }
 
 /* The original matched a heap whose caps at any priority share a bit with
  * the mask; each heap counts once here. */
 static size_t sum_any(uint32_t caps, bool minimum) {
-    capheap_caps_t *ch = capheap_esp();
+    capheap_caps_t *ch = capheap_system();
     size_t sum = 0;
-    for (unsigned t = 0; t < ch->type_count; t++) {
+    for (unsigned t = 0; ch && t < ch->type_count; t++) {
         capheap_stats_t s;
         if (!(ch->types[t].all & caps))
             continue;
@@ -43,18 +44,17 @@ size_t xPortGetMinimumEverFreeHeapSizeCaps(uint32_t caps) {
 }
 
 bool esp_ptr_dma_capable(const void *ptr) {
-    const capheap_chip_t *chip = capheap_esp()->chip;
+    capheap_caps_t *ch = capheap_system();
     uintptr_t a = (uintptr_t)ptr;
-    return a >= chip->dma_lo && a < chip->dma_hi;
+    return ch && a >= ch->chip->dma_lo && a < ch->chip->dma_hi;
 }
 
 void *pvPortMalloc(size_t xWantedSize) {
-    return capheap_esp_malloc(xWantedSize,
-                              MALLOC_CAP_8BIT CAPHEAP_BY(CAPHEAP_CALLER));
+    return capheap_esp_malloc_by(xWantedSize, MALLOC_CAP_8BIT, CAPHEAP_CALLER);
 }
 
 void vPortFree(void *pv) {
-    capheap_esp_free(pv CAPHEAP_BY(CAPHEAP_CALLER));
+    capheap_esp_free_by(pv, CAPHEAP_CALLER);
 }
 
 size_t xPortGetFreeHeapSize(void) {

@@ -1,89 +1,73 @@
 /*
  * esp_heap_caps.c - ESP-IDF's heap_caps_* API over one global capability
- * heap. Each function maps to the native capheap_caps_* API; what is here is
- * only ESP-IDF's contract around it: the failure callback, the prefer lists,
- * calloc's zeroing, monitoring windows and the printed reports.
+ * heap, the system heap (capheap/system.h). Each function maps to the native
+ * capheap_caps_* API; what is here is only ESP-IDF's contract around it: the
+ * failure callback, the prefer lists, calloc's zeroing, monitoring windows and
+ * the printed reports.
  */
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "capheap/debug.h"
 #include "capheap/output.h"
+#include "capheap/system.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_private.h"
 #include "multi_heap_info.h"
-
-/* Registered on one thread while others may fail an allocation: an atomic
- * pointer, so a failing thread calls the old callback or the new one. */
-static _Atomic esp_alloc_failed_hook_t failed_hook;
 
 esp_err_t
 heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback) {
     if (!callback)
         return ESP_ERR_INVALID_ARG;
-    atomic_store_explicit(&failed_hook, callback, memory_order_release);
+    capheap_system_set_failed_hook(callback);
     return ESP_OK;
 }
 
-void capheap_esp_alloc_failed(size_t size, uint32_t caps, const char *fn) {
-    esp_alloc_failed_hook_t hook =
-        atomic_load_explicit(&failed_hook, memory_order_acquire);
-    if (hook)
-        hook(size, caps, fn);
-#ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
-    capheap_printf("Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
-                   (unsigned)caps);
-    abort();
-#endif
-}
+/* Each entry point that others share is an implementation taking the
+ * caller, the public function (CAPHEAP_CALLER: NULL without hooks, so
+ * nothing is computed) and a _by variant (esp_heap_caps_private.h). The
+ * others pass their own CAPHEAP_CALLER straight down. Before the system
+ * heap is built (a target before heap_caps_init()) an allocation fails
+ * through the callback without touching memory. */
 
-/* With hooks each public function that other entry points share is a
- * wrapper naming its caller (CAPHEAP_CALLER) to an internal twin that takes
- * it as a parameter (esp_heap_caps_private.h); the others pass their own
- * CAPHEAP_CALLER straight to the capability layer. Without hooks the
- * caller is never evaluated. */
-
-#if CAPHEAP_HOOKS
-void *heap_caps_malloc(size_t size, uint32_t caps) {
-    return capheap_esp_malloc(size, caps, CAPHEAP_CALLER);
-}
-
-void *capheap_esp_malloc(size_t size, uint32_t caps, const void *caller)
-#else
-void *heap_caps_malloc(size_t size, uint32_t caps)
-#endif
-{
-    void *p = capheap_caps_alloc_by(capheap_esp(), size, caps, caller);
+static inline void *malloc_impl(size_t size, uint32_t caps,
+                                const void *caller) {
+    capheap_caps_t *ch = capheap_system();
+    void *p = ch ? capheap_caps_alloc_by(ch, size, caps, caller) : NULL;
     if (!p && size)
-        capheap_esp_alloc_failed(size, caps, "heap_caps_malloc");
+        capheap_system_alloc_failed(size, caps, "heap_caps_malloc");
     return p;
 }
 
-#if CAPHEAP_HOOKS
-void heap_caps_free(void *ptr) {
-    capheap_esp_free(ptr, CAPHEAP_CALLER);
+void *heap_caps_malloc(size_t size, uint32_t caps) {
+    return malloc_impl(size, caps, CAPHEAP_CALLER);
 }
 
-void capheap_esp_free(void *ptr, const void *caller)
-#else
-void heap_caps_free(void *ptr)
-#endif
-{
-    if (ptr)
-        capheap_caps_free_by(capheap_esp(), ptr, caller);
+void *capheap_esp_malloc_by(size_t size, uint32_t caps, const void *caller) {
+    return malloc_impl(size, caps, caller);
+}
+
+void heap_caps_free(void *ptr) {
+    capheap_system_free_by(ptr, CAPHEAP_CALLER);
+}
+
+void capheap_esp_free_by(void *ptr, const void *caller) {
+    capheap_system_free_by(ptr, caller);
 }
 
 void heap_caps_aligned_free(void *ptr) {
-    capheap_esp_free(ptr CAPHEAP_BY(CAPHEAP_CALLER));
+    capheap_system_free_by(ptr, CAPHEAP_CALLER);
 }
 
 void *heap_caps_realloc(void *ptr, size_t size, uint32_t caps) {
-    void *p =
-        capheap_caps_realloc_by(capheap_esp(), ptr, size, caps, CAPHEAP_CALLER);
+    capheap_caps_t *ch = capheap_system();
+    void *p = NULL;
+    if (ch)
+        p = capheap_caps_realloc_by(ch, ptr, size, caps, CAPHEAP_CALLER);
+    else if (ptr) /* nothing was allocated yet: no block of the heap */
+        capheap_report_error(CAPHEAP_ERR_FOREIGN_POINTER, ptr, __func__);
     if (!p && size)
-        capheap_esp_alloc_failed(size, caps, __func__);
+        capheap_system_alloc_failed(size, caps, __func__);
     return p;
 }
 
@@ -94,10 +78,12 @@ static bool valid_alignment(size_t a) {
 void *heap_caps_aligned_alloc(size_t alignment, size_t size, uint32_t caps) {
     if (!valid_alignment(alignment) || size == 0)
         return NULL;
-    void *p = capheap_caps_aligned_alloc_by(capheap_esp(), alignment, size,
-                                            caps, CAPHEAP_CALLER);
+    capheap_caps_t *ch = capheap_system();
+    void *p = ch ? capheap_caps_aligned_alloc_by(ch, alignment, size, caps,
+                                                 CAPHEAP_CALLER)
+                 : NULL;
     if (!p)
-        capheap_esp_alloc_failed(size, caps, __func__);
+        capheap_system_alloc_failed(size, caps, __func__);
     return p;
 }
 
@@ -108,12 +94,14 @@ void *heap_caps_aligned_calloc(size_t alignment, size_t n, size_t size,
         return NULL;
     if (!valid_alignment(alignment) || total == 0)
         return NULL;
-    void *p = capheap_caps_aligned_alloc_by(capheap_esp(), alignment, total,
-                                            caps, CAPHEAP_CALLER);
+    capheap_caps_t *ch = capheap_system();
+    void *p = ch ? capheap_caps_aligned_alloc_by(ch, alignment, total, caps,
+                                                 CAPHEAP_CALLER)
+                 : NULL;
     if (p)
         memset(p, 0, total);
     else
-        capheap_esp_alloc_failed(total, caps, __func__);
+        capheap_system_alloc_failed(total, caps, __func__);
     return p;
 }
 
@@ -121,102 +109,32 @@ void *heap_caps_calloc(size_t n, size_t size, uint32_t caps) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
-    void *p = capheap_caps_alloc_by(capheap_esp(), total, caps, CAPHEAP_CALLER);
+    capheap_caps_t *ch = capheap_system();
+    void *p =
+        ch ? capheap_caps_alloc_by(ch, total, caps, CAPHEAP_CALLER) : NULL;
     if (p)
         memset(p, 0, total);
     else if (total)
-        capheap_esp_alloc_failed(total, caps, __func__);
+        capheap_system_alloc_failed(total, caps, __func__);
     return p;
 }
 
-/* ---- the malloc() policy --------------------------------------------- */
-
-/* SIZE_MAX: external RAM is not for malloc(). Atomic: it may change while
- * other threads allocate (each call reads it once and acts on that). */
-static _Atomic size_t extmem_limit = SIZE_MAX;
+/* ---- the malloc() policy: the system heap's ---------------------------- */
 
 void heap_caps_malloc_extmem_enable(size_t limit) {
-    atomic_store_explicit(&extmem_limit, limit, memory_order_relaxed);
+    capheap_system_set_extmem_limit(limit);
 }
 
-static size_t extmem(void) {
-    return atomic_load_explicit(&extmem_limit, memory_order_relaxed);
-}
-
-/* The caps malloc() tries first for @p size bytes. */
-static uint32_t default_caps(size_t size) {
-    size_t limit = extmem();
-    if (limit == SIZE_MAX || size <= limit)
-        return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL;
-    return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_SPIRAM;
-}
-
-#if CAPHEAP_HOOKS
 void *heap_caps_malloc_default(size_t size) {
-    return capheap_esp_malloc_default(size, CAPHEAP_CALLER);
+    return capheap_system_malloc_by(size, CAPHEAP_CALLER);
 }
 
-void *capheap_esp_malloc_default(size_t size, const void *caller)
-#else
-void *heap_caps_malloc_default(size_t size)
-#endif
-{
-    capheap_caps_t *ch = capheap_esp();
-    void *p = capheap_caps_alloc_by(ch, size, default_caps(size), caller);
-    if (!p && extmem() != SIZE_MAX)
-        p = capheap_caps_alloc_by(ch, size, CAPHEAP_CAP_DEFAULT, caller);
-    if (!p && size)
-        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
-                                 "heap_caps_malloc_default");
-    return p;
-}
-
-#if CAPHEAP_HOOKS
 void *heap_caps_realloc_default(void *ptr, size_t size) {
-    return capheap_esp_realloc_default(ptr, size, CAPHEAP_CALLER);
+    return capheap_system_realloc_by(ptr, size, CAPHEAP_CALLER);
 }
 
-void *capheap_esp_realloc_default(void *ptr, size_t size, const void *caller)
-#else
-void *heap_caps_realloc_default(void *ptr, size_t size)
-#endif
-{
-    capheap_caps_t *ch = capheap_esp();
-    if (!ptr)
-        return capheap_esp_malloc_default(size CAPHEAP_BY(caller));
-    void *p =
-        capheap_caps_realloc_by(ch, ptr, size, default_caps(size), caller);
-    if (!p && size && extmem() != SIZE_MAX)
-        p = capheap_caps_realloc_by(ch, ptr, size, CAPHEAP_CAP_DEFAULT, caller);
-    if (!p && size)
-        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
-                                 "heap_caps_realloc_default");
-    return p;
-}
-
-#if CAPHEAP_HOOKS
 void *heap_caps_aligned_alloc_default(size_t alignment, size_t size) {
-    return capheap_esp_aligned_alloc_default(alignment, size, CAPHEAP_CALLER);
-}
-
-void *capheap_esp_aligned_alloc_default(size_t alignment, size_t size,
-                                        const void *caller)
-#else
-void *heap_caps_aligned_alloc_default(size_t alignment, size_t size)
-#endif
-{
-    if (!valid_alignment(alignment) || size == 0)
-        return NULL;
-    capheap_caps_t *ch = capheap_esp();
-    void *p = capheap_caps_aligned_alloc_by(ch, alignment, size,
-                                            default_caps(size), caller);
-    if (!p && extmem() != SIZE_MAX)
-        p = capheap_caps_aligned_alloc_by(ch, alignment, size,
-                                          CAPHEAP_CAP_DEFAULT, caller);
-    if (!p)
-        capheap_esp_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
-                                 "heap_caps_aligned_alloc_default");
-    return p;
+    return capheap_system_aligned_alloc_by(alignment, size, CAPHEAP_CALLER);
 }
 
 /* ---- prefer lists ------------------------------------------------------ */
@@ -225,14 +143,16 @@ void *heap_caps_malloc_prefer(size_t size, size_t num, ...) {
     va_list ap;
     uint32_t caps = 0;
     void *p = NULL;
+    capheap_caps_t *ch = capheap_system();
     va_start(ap, num);
     while (!p && num--) {
         caps = va_arg(ap, uint32_t);
-        p = capheap_caps_alloc_by(capheap_esp(), size, caps, CAPHEAP_CALLER);
+        if (ch)
+            p = capheap_caps_alloc_by(ch, size, caps, CAPHEAP_CALLER);
     }
     va_end(ap);
     if (!p && size)
-        capheap_esp_alloc_failed(size, caps, __func__);
+        capheap_system_alloc_failed(size, caps, __func__);
     return p;
 }
 
@@ -240,17 +160,21 @@ void *heap_caps_realloc_prefer(void *ptr, size_t size, size_t num, ...) {
     va_list ap;
     uint32_t caps = 0;
     void *p = NULL;
+    capheap_caps_t *ch = capheap_system();
+    if (!ch && ptr) /* nothing was allocated yet: no block of the heap */
+        capheap_report_error(CAPHEAP_ERR_FOREIGN_POINTER, ptr, __func__);
     va_start(ap, num);
     while (!p && num--) {
         caps = va_arg(ap, uint32_t);
-        p = capheap_caps_realloc_by(capheap_esp(), ptr, size, caps,
-                                    CAPHEAP_CALLER);
+        if (!ch)
+            continue;
+        p = capheap_caps_realloc_by(ch, ptr, size, caps, CAPHEAP_CALLER);
         if (!p && size == 0)
             break; /* size 0 freed the block */
     }
     va_end(ap);
     if (!p && size)
-        capheap_esp_alloc_failed(size, caps, __func__);
+        capheap_system_alloc_failed(size, caps, __func__);
     return p;
 }
 
@@ -261,24 +185,31 @@ void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total))
         return NULL;
+    capheap_caps_t *ch = capheap_system();
     va_start(ap, num);
     while (!p && num--) {
         caps = va_arg(ap, uint32_t);
-        p = capheap_caps_alloc_by(capheap_esp(), total, caps, CAPHEAP_CALLER);
+        if (ch)
+            p = capheap_caps_alloc_by(ch, total, caps, CAPHEAP_CALLER);
     }
     va_end(ap);
     if (p)
         memset(p, 0, total);
     else if (total)
-        capheap_esp_alloc_failed(total, caps, __func__);
+        capheap_system_alloc_failed(total, caps, __func__);
     return p;
 }
 
 /* ---- sizes and statistics --------------------------------------------- */
 
+/* Before start-up (a target) there is no heap: every sum is 0. */
 static capheap_stats_t stats(uint32_t caps) {
     capheap_stats_t s;
-    capheap_caps_stats(capheap_esp(), caps, &s);
+    capheap_caps_t *ch = capheap_system();
+    if (ch)
+        capheap_caps_stats(ch, caps, &s);
+    else
+        memset(&s, 0, sizeof s);
     return s;
 }
 
@@ -303,12 +234,23 @@ void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps) {
     capheap_fill_multi_heap_info(info, &s);
 }
 
+/* Before start-up every pointer is foreign to the heap. */
+static capheap_caps_t *heap_for(const void *ptr, const char *fn) {
+    capheap_caps_t *ch = capheap_system();
+    if (!ch)
+        capheap_report_error(CAPHEAP_ERR_FOREIGN_POINTER, ptr, fn);
+    return ch;
+}
+
 size_t heap_caps_get_allocated_size(void *ptr) {
-    return capheap_caps_usable_size(capheap_esp(), ptr);
+    capheap_caps_t *ch = heap_for(ptr, __func__);
+    return ch ? capheap_caps_usable_size(ch, ptr) : 0;
 }
 
 size_t heap_caps_get_containing_block_size(void *ptr) {
-    capheap_caps_t *ch = capheap_esp();
+    capheap_caps_t *ch = heap_for(ptr, __func__);
+    if (!ch)
+        return 0;
     void *blk = capheap_heap_containing_block(ch->heap, ptr);
     if (!blk) {
         capheap_report_error(CAPHEAP_ERR_NOT_BLOCK, ptr,
@@ -321,7 +263,9 @@ size_t heap_caps_get_containing_block_size(void *ptr) {
 /* ---- minimum-free monitoring ------------------------------------------- */
 
 esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
-    capheap_caps_t *ch = capheap_esp();
+    capheap_caps_t *ch = capheap_system();
+    if (!ch)
+        return ESP_ERR_INVALID_STATE;
     for (unsigned t = 0; t < ch->type_count; t++) {
         size_t before = capheap_heap_reset_min_free(ch->heap, t);
         /* Restarting keeps the lowest minimum seen before any window. */
@@ -333,8 +277,8 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
 }
 
 esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void) {
-    capheap_caps_t *ch = capheap_esp();
-    if (!ch->monitoring)
+    capheap_caps_t *ch = capheap_system();
+    if (!ch || !ch->monitoring)
         return ESP_FAIL;
     for (unsigned t = 0; t < ch->type_count; t++)
         capheap_heap_restore_min_free(ch->heap, t, ch->saved_min[t]);
@@ -357,24 +301,27 @@ static bool verdict(capheap_err_t err, const capheap_check_report_t *rep,
     return false;
 }
 
+/* Before start-up there is no heap, so none is corrupt. */
 bool heap_caps_check_integrity_all(bool print_errors) {
     capheap_check_report_t rep;
-    return verdict(capheap_heap_check(capheap_esp()->heap, &rep), &rep,
-                   print_errors);
+    capheap_caps_t *ch = capheap_system();
+    return !ch ||
+           verdict(capheap_heap_check(ch->heap, &rep), &rep, print_errors);
 }
 
 bool heap_caps_check_integrity(uint32_t caps, bool print_errors) {
     capheap_check_report_t rep;
-    return verdict(capheap_caps_check(capheap_esp(), caps, &rep), &rep,
-                   print_errors);
+    capheap_caps_t *ch = capheap_system();
+    return !ch ||
+           verdict(capheap_caps_check(ch, caps, &rep), &rep, print_errors);
 }
 
 /* ESP-IDF answers false for an address in no heap. */
 bool heap_caps_check_integrity_addr(intptr_t addr, bool print_errors) {
     capheap_check_report_t rep;
-    return verdict(
-        capheap_caps_check_addr(capheap_esp(), (uintptr_t)addr, &rep), &rep,
-        print_errors);
+    capheap_caps_t *ch = capheap_system();
+    return ch && verdict(capheap_caps_check_addr(ch, (uintptr_t)addr, &rep),
+                         &rep, print_errors);
 }
 
 /* ---- walking and printing ---------------------------------------------- */
@@ -408,8 +355,8 @@ static bool walk_one(const capheap_block_info_t *b, void *user) {
 
 void heap_caps_walk(uint32_t caps, heap_caps_walker_cb_t walker_func,
                     void *user_data) {
-    walk_ctx_t w = {capheap_esp(), caps, walker_func, user_data, -1};
-    if (walker_func)
+    walk_ctx_t w = {capheap_system(), caps, walker_func, user_data, -1};
+    if (walker_func && w.ch)
         capheap_heap_walk(w.ch->heap, walk_one, &w);
 }
 
@@ -440,12 +387,13 @@ static bool sum_block(const capheap_block_info_t *b, void *user) {
 void heap_caps_print_heap_info(uint32_t caps) {
     if (!CAPHEAP_OUTPUT)
         return; /* no walk for nothing to print */
-    capheap_caps_t *ch = capheap_esp();
+    capheap_caps_t *ch = capheap_system();
     region_sums_t sums[CAPHEAP_CAPS_MAX_REGIONS];
     memset(sums, 0, sizeof sums);
-    capheap_heap_walk(ch->heap, sum_block, sums);
+    if (ch)
+        capheap_heap_walk(ch->heap, sum_block, sums);
     capheap_printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
-    for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
+    for (unsigned i = 0; ch && i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
         if (!region_selected(ch, r.tag, caps))
@@ -478,10 +426,11 @@ static bool dump_block(const capheap_block_info_t *b, void *user) {
 void heap_caps_dump(uint32_t caps) {
     if (!CAPHEAP_OUTPUT)
         return;
-    walk_ctx_t w = {capheap_esp(), caps, NULL, NULL, -1};
+    walk_ctx_t w = {capheap_system(), caps, NULL, NULL, -1};
     capheap_printf("Showing data for heaps with capabilities 0x%08X:\n",
                    (unsigned)caps);
-    capheap_heap_walk(w.ch->heap, dump_block, &w);
+    if (w.ch)
+        capheap_heap_walk(w.ch->heap, dump_block, &w);
 }
 
 void heap_caps_dump_all(void) {

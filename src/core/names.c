@@ -16,6 +16,8 @@ const char *capheap_err_str(capheap_err_t err) {
         [CAPHEAP_ERR_NOT_BLOCK] = "pointer is not the start of a live block",
         [CAPHEAP_ERR_DOUBLE_FREE] = "double free",
         [CAPHEAP_ERR_CORRUPT] = "heap corrupt",
+        [CAPHEAP_ERR_NO_CHIP] = "no chip named for the system heap",
+        [CAPHEAP_ERR_NO_MALLOC] = "no memory type offers what malloc asks",
     };
     return (unsigned)err < sizeof names / sizeof names[0] ? names[err]
                                                           : "unknown error";

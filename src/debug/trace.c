@@ -3,7 +3,7 @@
  * into a buffer of records the application gives).
  *
  * Fed by the capability heap's observer through the ESP-IDF layer
- * (src/compat/esp_heap_hooks.c), never called by the layers below.
+ * (src/system/system_hooks.c), never called by the layers below.
  *
  * The buffer's records form two lists threaded through their links: the
  * records in use, oldest first (doubly linked, so a free in a LEAKS trace

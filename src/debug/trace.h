@@ -1,6 +1,6 @@
 /*
  * trace.h - what feeds heap tracing (trace.c): the events of the capability
- * heap, as the ESP-IDF layer's observer (src/compat/esp_heap_hooks.c)
+ * heap, as the system heap's observer (src/system/system_hooks.c)
  * passes them on. Only with CAPHEAP_TRACE.
  */
 #ifndef CAPHEAP_DEBUG_TRACE_H

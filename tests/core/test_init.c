@@ -151,6 +151,8 @@ static void err_str_names_every_code(void **state) {
         CAPHEAP_ERR_NOT_BLOCK,
         CAPHEAP_ERR_DOUBLE_FREE,
         CAPHEAP_ERR_CORRUPT,
+        CAPHEAP_ERR_NO_CHIP,
+        CAPHEAP_ERR_NO_MALLOC,
     };
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {

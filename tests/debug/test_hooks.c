@@ -19,6 +19,7 @@
 
 #include "../compat/esp_test_env.h"
 #include "capheap/malloc.h"
+#include "capheap/system.h"
 #include "esp_heap_alloc_caps.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_init.h"
@@ -430,6 +431,107 @@ static void observer_of_a_heap(void **state) {
     ts_arena_free(arena);
 }
 
+/* Every entry point over the system heap names its own caller (this test
+ * function) to the observer, through each layer it passes (malloc's policy,
+ * the capability layer), and each _by variant the caller it is given. */
+#define EXPECT_CALL(s, call, what)                                             \
+    do {                                                                       \
+        const void *lo_ = here();                                              \
+        call;                                                                  \
+        const void *hi_ = here();                                              \
+        if (!between((s).caller, lo_, hi_))                                    \
+            fail_msg("%s named %p, not its caller", what, (s).caller);         \
+    } while (0)
+
+static void system_heap_names_callers(void **state) {
+    (void)state;
+    boot();
+    capheap_caps_t *ch = capheap_system();
+    seen_t s;
+    memset(&s, 0, sizeof s);
+    s.ch = ch;
+    const capheap_caps_observer_t obs = {seen_alloc, seen_free, seen_realloc,
+                                         &s};
+    capheap_caps_set_observer(ch, &obs); /* instead of the hooks' */
+    void *p = NULL, *q = NULL;
+    int token, rc = 0;
+
+    EXPECT_CALL(s, p = capheap_malloc(40), "capheap_malloc");
+    EXPECT_CALL(s, q = capheap_realloc(p, 4000), "capheap_realloc");
+    EXPECT_CALL(s, capheap_free(q), "capheap_free");
+    EXPECT_CALL(s, p = capheap_calloc(3, 7), "capheap_calloc");
+    EXPECT_CALL(s, capheap_free(p), "capheap_free");
+    EXPECT_CALL(s, p = capheap_memalign(64, 10), "capheap_memalign");
+    EXPECT_CALL(s, heap_caps_free(p), "heap_caps_free");
+    EXPECT_CALL(s, p = capheap_aligned_alloc(64, 10), "capheap_aligned_alloc");
+    EXPECT_CALL(s, heap_caps_aligned_free(p), "heap_caps_aligned_free");
+    EXPECT_CALL(s, rc = capheap_posix_memalign(&p, 64, 10),
+                "capheap_posix_memalign");
+    assert_int_equal(rc, 0);
+    EXPECT_CALL(s, capheap_system_free(p), "capheap_system_free");
+    EXPECT_CALL(s, p = heap_caps_malloc(10, MALLOC_CAP_8BIT),
+                "heap_caps_malloc");
+    EXPECT_CALL(s, vPortFree(p), "vPortFree");
+    EXPECT_CALL(s, p = pvPortMallocCaps(10, MALLOC_CAP_8BIT),
+                "pvPortMallocCaps");
+    EXPECT_CALL(s, p = heap_caps_realloc(p, 300, MALLOC_CAP_8BIT),
+                "heap_caps_realloc");
+    EXPECT_CALL(s, heap_caps_free(p), "heap_caps_free");
+    EXPECT_CALL(s, p = capheap_system_malloc(12), "capheap_system_malloc");
+    EXPECT_CALL(s, p = capheap_system_realloc(p, 900),
+                "capheap_system_realloc");
+    EXPECT_CALL(s, capheap_system_free(p), "capheap_system_free");
+    EXPECT_CALL(s, p = capheap_system_aligned_alloc(32, 12),
+                "capheap_system_aligned_alloc");
+    EXPECT_CALL(s, capheap_system_free(p), "capheap_system_free");
+    int allocs = s.allocs, frees = s.frees, reallocs = s.reallocs;
+    assert_int_equal(allocs, 9);
+    assert_int_equal(frees, 9);
+    assert_int_equal(reallocs, 3);
+
+    /* The _by variants name the caller given. */
+    p = capheap_malloc_by(40, &token);
+    assert_ptr_equal(s.caller, &token);
+    s.caller = NULL;
+    p = capheap_realloc_by(p, 3000, &token);
+    assert_ptr_equal(s.caller, &token);
+    s.caller = NULL;
+    capheap_free_by(p, &token);
+    assert_ptr_equal(s.caller, &token);
+    s.caller = NULL;
+    p = capheap_calloc_by(2, 9, &token);
+    assert_ptr_equal(s.caller, &token);
+    capheap_system_free_by(p, &token);
+    s.caller = NULL;
+    p = capheap_memalign_by(32, 9, &token);
+    assert_ptr_equal(s.caller, &token);
+    s.caller = NULL;
+    capheap_free_by(p, &token);
+    assert_ptr_equal(s.caller, &token);
+    s.caller = NULL;
+    p = capheap_aligned_alloc_by(32, 9, &token);
+    assert_ptr_equal(s.caller, &token);
+    capheap_free(p);
+    s.caller = NULL;
+    assert_int_equal(capheap_posix_memalign_by(&p, 32, 9, &token), 0);
+    assert_ptr_equal(s.caller, &token);
+    capheap_free(p);
+    s.caller = NULL;
+    p = capheap_system_malloc_by(5, &token);
+    assert_ptr_equal(s.caller, &token);
+    s.caller = NULL;
+    p = capheap_system_realloc_by(p, 500, &token);
+    assert_ptr_equal(s.caller, &token);
+    capheap_free(p);
+    s.caller = NULL;
+    p = capheap_system_aligned_alloc_by(16, 5, &token);
+    assert_ptr_equal(s.caller, &token);
+    capheap_free(p);
+    assert_int_equal(s.allocs, allocs + 7);
+    assert_int_equal(ts_errors()->count, 0);
+    capheap_caps_set_observer(ch, NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(alloc_and_free_hooks),
@@ -439,6 +541,7 @@ int main(void) {
         cmocka_unit_test(free_hook_sees_a_live_block),
         cmocka_unit_test(the_2016_api_too),
         cmocka_unit_test(observer_of_a_heap),
+        cmocka_unit_test(system_heap_names_callers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /*
- * esp_heap_hooks.c - what the global capability heap's events feed, with
- * CAPHEAP_HOOKS: heap tracing (with CAPHEAP_TRACE) and ESP-IDF's weak
- * allocation hooks. heap_caps_init() attaches the observer.
+ * system_hooks.c - what the system heap's events feed, with CAPHEAP_HOOKS:
+ * heap tracing (with CAPHEAP_TRACE) and ESP-IDF's weak allocation hooks
+ * (esp_heap_trace.h: firmware written for ESP-IDF defines them, whichever
+ * API it allocates with). Every build of the system heap attaches the
+ * observer.
  *
  * The hooks are called as ESP-IDF calls them: the alloc hook after every
  * allocation, a realloc included (with the new pointer, also when the block
@@ -12,8 +14,8 @@
 
 #if CAPHEAP_HOOKS
 
-#include "esp_heap_caps_private.h"
 #include "esp_heap_trace.h"
+#include "system/system_private.h"
 #if CAPHEAP_TRACE
 #include "debug/trace.h"
 #endif
@@ -67,7 +69,7 @@ static void on_realloc(void *user, void *old_ptr, void *new_ptr, size_t size,
         esp_heap_trace_free_hook(old_ptr);
 }
 
-void capheap_esp_hooks_attach(capheap_caps_t *ch) {
+void capheap_system_hooks_attach(capheap_caps_t *ch) {
     static const capheap_caps_observer_t observer = {on_alloc, on_free,
                                                      on_realloc, NULL};
     capheap_caps_set_observer(ch, &observer);
@@ -78,5 +80,5 @@ void capheap_esp_hooks_attach(capheap_caps_t *ch) {
 
 #else
 /* Hooks are compiled out: nothing here (ISO C wants a declaration). */
-typedef int capheap_esp_hooks_unused_t;
+typedef int capheap_system_hooks_unused_t;
 #endif

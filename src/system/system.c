@@ -1,0 +1,355 @@
+/*
+ * system.c - the system heap (capheap/system.h): the global capability
+ * heap, its start-up (explicit on a target; on a Linux host the simulated
+ * chip, built lazily when no one did), and malloc()'s policy.
+ */
+#include "capheap/system.h"
+
+#include <stdatomic.h>
+
+#include "capheap/output.h"
+#include "capheap/port.h"
+#include "system/system_private.h"
+
+#if CAPHEAP_SYSTEM_SIM
+#include <stdlib.h>
+
+#include "capheap/sim.h"
+#endif
+
+#ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
+#include <stdlib.h>
+#endif
+
+/* The chip named when the library was built, if any. */
+#ifdef CAPHEAP_SYSTEM_CHIP
+extern const capheap_chip_t CAPHEAP_SYSTEM_CHIP;
+#define BUILD_CHIP (&CAPHEAP_SYSTEM_CHIP)
+#else
+#define BUILD_CHIP NULL
+#endif
+
+enum { UNBUILT, READY, FAILED };
+
+static capheap_caps_t global;
+/* READY is stored (release) once the heap is built; capheap_system() loads
+ * it with acquire, so a thread that sees it sees the whole heap. Building
+ * happens under the port's default lock, the state re-checked there: of
+ * threads racing to a lazy start-up exactly one builds. Plain loads and
+ * stores: no read-modify-write, which the ESP32-C3 and Cortex-M0+ lack. */
+static atomic_int state;
+static const capheap_chip_t *named_chip;
+static capheap_chip_options_t named_opts;
+static capheap_caps_reservation_t reservations[CAPHEAP_CAPS_MAX_RESERVED];
+static size_t reservation_count;
+/* Changed while other threads may fail an allocation or call malloc():
+ * atomics, each read once per call. */
+static _Atomic capheap_system_failed_hook_t failed_hook;
+static _Atomic size_t extmem_limit = SIZE_MAX;
+
+void capheap_system_set_chip(const capheap_chip_t *chip,
+                             const capheap_chip_options_t *opts) {
+    static const capheap_chip_options_t none;
+    named_chip = chip;
+    named_opts = opts ? *opts : none;
+}
+
+capheap_err_t capheap_system_reserve(uintptr_t start, uintptr_t end,
+                                     const char *name) {
+    if (end < start)
+        return CAPHEAP_ERR_INVALID_ARG;
+    if (reservation_count == CAPHEAP_CAPS_MAX_RESERVED)
+        return CAPHEAP_ERR_NO_SLOT;
+    reservations[reservation_count++] =
+        (capheap_caps_reservation_t){start, end, name};
+    return CAPHEAP_OK;
+}
+
+static void default_lock(bool take) {
+    void *l = capheap_port_default_lock();
+    if (l && take)
+        capheap_port_lock(l);
+    else if (l)
+        capheap_port_unlock(l);
+}
+
+static const char *name_of(const capheap_chip_t *chip) {
+    return chip->name ? chip->name : "(unnamed)";
+}
+
+#if CAPHEAP_SYSTEM_SIM
+/* The chip the simulation maps: the environment's when CAPHEAP_CHIP is set
+ * (or when nothing is named), else the named chip with its options, moved
+ * where the host cannot map it. */
+static capheap_err_t simulated(const capheap_chip_t **chip,
+                               capheap_chip_options_t *opts) {
+    capheap_err_t err;
+    const char *env = getenv("CAPHEAP_CHIP");
+    if ((env && *env) || !*chip) {
+        err = capheap_sim_options_from_env(chip, opts);
+        if (err) {
+            capheap_printf("capheap: system heap: CAPHEAP_CHIP or an option "
+                           "in the environment: %s\n",
+                           capheap_err_str(err));
+            return err;
+        }
+    } else {
+        const capheap_chip_t *c = *chip;
+        /* The ends of ranges: their last byte moves with them. */
+        if (opts->app_dram_start)
+            opts->app_dram_start = capheap_sim_addr(c, opts->app_dram_start);
+        if (opts->app_dram_end)
+            opts->app_dram_end =
+                capheap_sim_addr(c, opts->app_dram_end - 1) + 1;
+        if (opts->app_iram_end)
+            opts->app_iram_end =
+                capheap_sim_addr(c, opts->app_iram_end - 1) + 1;
+    }
+    const capheap_chip_t *mapped = capheap_sim_chip(*chip);
+    if (!mapped)
+        return CAPHEAP_ERR_INVALID_ARG; /* capheap_sim_chip() said why */
+    err = capheap_sim_map(mapped, opts);
+    if (err) {
+        capheap_printf("capheap: system heap: cannot map the simulated "
+                       "chip's memory: %s\n",
+                       capheap_err_str(err));
+        return err;
+    }
+    *chip = mapped;
+    return CAPHEAP_OK;
+}
+#endif
+
+/* Build the heap (default lock held: it is also the trace's lock, and the
+ * heap gets it only at the end). */
+static capheap_err_t build(const capheap_chip_t *chip,
+                           const capheap_chip_options_t *opts) {
+    capheap_chip_options_t o = named_opts;
+    capheap_err_t err;
+    atomic_store_explicit(&state, FAILED, memory_order_relaxed);
+    if (chip) {
+        static const capheap_chip_options_t none;
+        o = opts ? *opts : none;
+    } else {
+        chip = named_chip ? named_chip : BUILD_CHIP;
+        if (!named_chip)
+            o = (capheap_chip_options_t){0, 0, 0, 0, 0};
+    }
+#if CAPHEAP_SYSTEM_SIM
+    err = simulated(&chip, &o);
+    if (err)
+        return err;
+#endif
+    if (!chip) {
+        capheap_printf("capheap: system heap: no chip named: call "
+                       "capheap_esp_set_chip() or capheap_system_set_chip(), "
+                       "or build with -DCAPHEAP_SYSTEM_CHIP=<chip>, before "
+                       "heap_caps_init() or capheap_system_init()\n");
+        return CAPHEAP_ERR_NO_CHIP;
+    }
+    err = capheap_caps_init(&global, chip, &o, reservations, reservation_count);
+    if (err) {
+        capheap_printf("capheap: system heap: cannot build the heaps of chip "
+                       "%s: %s\n",
+                       name_of(chip), capheap_err_str(err));
+        return err;
+    }
+    /* Asked before the heap gets the lock this thread holds. */
+    bool no_malloc =
+        !capheap_caps_total_size(&global, CAPHEAP_SYSTEM_MALLOC_CAPS);
+    capheap_heap_set_lock(global.heap, capheap_port_default_lock());
+#if CAPHEAP_HOOKS
+    capheap_system_hooks_attach(&global); /* tracing and the weak hooks */
+#endif
+    atomic_store_explicit(&state, READY, memory_order_release);
+    if (no_malloc) {
+        capheap_printf("capheap: system heap: chip %s has no memory type "
+                       "offering DEFAULT|INTERNAL, which malloc() asks: "
+                       "malloc() will return NULL (heap_caps_malloc() with "
+                       "the caps the chip offers still works)\n",
+                       name_of(chip));
+        return CAPHEAP_ERR_NO_MALLOC;
+    }
+    return CAPHEAP_OK;
+}
+
+capheap_err_t capheap_system_init(const capheap_chip_t *chip,
+                                  const capheap_chip_options_t *opts) {
+    default_lock(true);
+    capheap_err_t err = build(chip, opts);
+    default_lock(false);
+    return err;
+}
+
+/* Out of line: the test of the state is all capheap_system() costs once
+ * the heap is built. */
+CAPHEAP_NOINLINE static capheap_caps_t *heap_slow(void) {
+#if CAPHEAP_SYSTEM_SIM
+    capheap_err_t err = CAPHEAP_OK;
+    default_lock(true);
+    if (atomic_load_explicit(&state, memory_order_relaxed) == UNBUILT) {
+        err = build(NULL, NULL);
+        /* A chip without malloc() memory was reported; its heap works. */
+        if (err == CAPHEAP_ERR_NO_MALLOC)
+            err = CAPHEAP_OK;
+    }
+    default_lock(false);
+    if (err) {
+        /* No caller to return the error to: say why, and stop. */
+        capheap_printf("capheap: system heap: the first allocation found no "
+                       "heap and could not build one: %s\n",
+                       capheap_err_str(err));
+        abort();
+    }
+    if (atomic_load_explicit(&state, memory_order_acquire) == READY)
+        return &global;
+#endif
+    return NULL;
+}
+
+static inline capheap_caps_t *heap(void) {
+    if (atomic_load_explicit(&state, memory_order_acquire) == READY)
+        return &global;
+    return heap_slow();
+}
+
+capheap_caps_t *capheap_system(void) {
+    return heap();
+}
+
+/* ---- the failure callback and the external-memory limit ----------------- */
+
+void capheap_system_set_failed_hook(capheap_system_failed_hook_t hook) {
+    atomic_store_explicit(&failed_hook, hook, memory_order_release);
+}
+
+void capheap_system_alloc_failed(size_t size, uint32_t caps, const char *fn) {
+    capheap_system_failed_hook_t hook =
+        atomic_load_explicit(&failed_hook, memory_order_acquire);
+    if (hook)
+        hook(size, caps, fn);
+#ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
+    capheap_printf("Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
+                   (unsigned)caps);
+    abort();
+#endif
+}
+
+void capheap_system_set_extmem_limit(size_t limit) {
+    atomic_store_explicit(&extmem_limit, limit, memory_order_relaxed);
+}
+
+static size_t extmem(void) {
+    return atomic_load_explicit(&extmem_limit, memory_order_relaxed);
+}
+
+/* The caps malloc() tries first for @p size bytes. */
+static uint32_t first_caps(size_t size, size_t limit) {
+    if (limit == SIZE_MAX || size <= limit)
+        return CAPHEAP_SYSTEM_MALLOC_CAPS;
+    return CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_SPIRAM;
+}
+
+/* ---- malloc()'s policy -------------------------------------------------- */
+
+/* Each entry point is an implementation that takes the caller, the public
+ * function (CAPHEAP_CALLER: NULL without hooks, so nothing is computed)
+ * and the _by variant. */
+
+static inline void *malloc_impl(size_t size, const void *caller) {
+    capheap_caps_t *ch = heap();
+    size_t limit = extmem();
+    void *p = NULL;
+    if (ch) {
+        p = capheap_caps_alloc_by(ch, size, first_caps(size, limit), caller);
+        if (!p && limit != SIZE_MAX)
+            p = capheap_caps_alloc_by(ch, size, CAPHEAP_CAP_DEFAULT, caller);
+    }
+    if (!p && size)
+        capheap_system_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
+                                    "heap_caps_malloc_default");
+    return p;
+}
+
+void *capheap_system_malloc(size_t size) {
+    return malloc_impl(size, CAPHEAP_CALLER);
+}
+
+void *capheap_system_malloc_by(size_t size, const void *caller) {
+    return malloc_impl(size, caller);
+}
+
+static inline void *realloc_impl(void *ptr, size_t size, const void *caller) {
+    if (!ptr)
+        return capheap_system_malloc_by(size, caller);
+    capheap_caps_t *ch = heap();
+    if (!ch) {
+        /* Nothing was allocated yet: @p ptr is none of the heap's. */
+        capheap_report_error(CAPHEAP_ERR_FOREIGN_POINTER, ptr, "realloc");
+        return NULL;
+    }
+    size_t limit = extmem();
+    void *p =
+        capheap_caps_realloc_by(ch, ptr, size, first_caps(size, limit), caller);
+    if (!p && size && limit != SIZE_MAX)
+        p = capheap_caps_realloc_by(ch, ptr, size, CAPHEAP_CAP_DEFAULT, caller);
+    if (!p && size)
+        capheap_system_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
+                                    "heap_caps_realloc_default");
+    return p;
+}
+
+void *capheap_system_realloc(void *ptr, size_t size) {
+    return realloc_impl(ptr, size, CAPHEAP_CALLER);
+}
+
+void *capheap_system_realloc_by(void *ptr, size_t size, const void *caller) {
+    return realloc_impl(ptr, size, caller);
+}
+
+static inline void *aligned_alloc_impl(size_t alignment, size_t size,
+                                       const void *caller) {
+    if (!alignment || (alignment & (alignment - 1)) || size == 0)
+        return NULL;
+    capheap_caps_t *ch = heap();
+    size_t limit = extmem();
+    void *p = NULL;
+    if (ch) {
+        p = capheap_caps_aligned_alloc_by(ch, alignment, size,
+                                          first_caps(size, limit), caller);
+        if (!p && limit != SIZE_MAX)
+            p = capheap_caps_aligned_alloc_by(ch, alignment, size,
+                                              CAPHEAP_CAP_DEFAULT, caller);
+    }
+    if (!p)
+        capheap_system_alloc_failed(size, CAPHEAP_CAP_DEFAULT,
+                                    "heap_caps_aligned_alloc_default");
+    return p;
+}
+
+void *capheap_system_aligned_alloc(size_t alignment, size_t size) {
+    return aligned_alloc_impl(alignment, size, CAPHEAP_CALLER);
+}
+
+void *capheap_system_aligned_alloc_by(size_t alignment, size_t size,
+                                      const void *caller) {
+    return aligned_alloc_impl(alignment, size, caller);
+}
+
+static inline void free_impl(void *ptr, const void *caller) {
+    if (!ptr)
+        return;
+    capheap_caps_t *ch = heap();
+    if (ch)
+        capheap_caps_free_by(ch, ptr, caller);
+    else /* nothing was allocated yet */
+        capheap_report_error(CAPHEAP_ERR_FOREIGN_POINTER, ptr, "free");
+}
+
+void capheap_system_free(void *ptr) {
+    free_impl(ptr, CAPHEAP_CALLER);
+}
+
+void capheap_system_free_by(void *ptr, const void *caller) {
+    free_impl(ptr, caller);
+}
