@@ -22,6 +22,11 @@ _Noreturn void fw_exit(int status);
  *  initialisation (constructors, stdio), which may allocate. */
 void fw_heap_init(void);
 
+/** Register the failure callback and try a malloc before the heap is
+ *  built (the reset handler's first step): capheap must refuse it without
+ *  touching memory; fw_check_heap() checks the outcome. */
+void fw_before_init(void);
+
 /** Formatted output through capheap's output path. */
 void fw_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

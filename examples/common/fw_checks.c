@@ -9,11 +9,26 @@
 #include <string.h>
 
 #include "capheap/output.h"
+#include "capheap/system.h"
 #include "esp_heap_caps.h"
 #include "fw.h"
 #include "fw_libc.h"
 
 void *fw_early_block;
+static void *before_init = &before_init; /* not NULL until tried */
+static unsigned failed_calls;
+static size_t failed_size;
+
+static void failed_hook(size_t size, uint32_t caps, const char *fn) {
+    (void)caps, (void)fn;
+    failed_calls++;
+    failed_size = size;
+}
+
+void fw_before_init(void) {
+    capheap_system_set_failed_hook(failed_hook);
+    before_init = malloc(40);
+}
 static unsigned checks, failures;
 
 /* What capheap prints while a capture is on is also kept here, so a
@@ -234,6 +249,11 @@ void fw_check_heap(const fw_board_t *b) {
              c->types[b->exec_type].name, c->types[b->default_type].name,
              c->types[b->dma_type].name);
 
+    fw_check(capheap_system() != NULL, "the system heap is built");
+    /* Before start-up: refused, reported, nothing touched. */
+    fw_check(before_init == NULL && failed_calls == 1 && failed_size == 40,
+             "a malloc before start-up is NULL and reaches the failure "
+             "callback");
     /* Before main: the first constructor's block and the C library. */
     fw_check(fw_early_block != NULL &&
                  fw_in_type(b, fw_early_block, 24, b->default_type),

@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "esp_heap_caps_init.h"
+#include "capheap/system.h"
 #include "fw.h"
 #include "microbit_board.h"
 
@@ -23,9 +23,9 @@ static const fw_board_t board = {
 };
 
 void fw_heap_init(void) {
+    fw_before_init();
     opts.app_dram_end = (uintptr_t)__app_end;
-    capheap_esp_set_chip(&microbit_chip, &opts);
-    heap_caps_init();
+    capheap_system_init(&microbit_chip, &opts); /* checked in main */
 }
 
 __attribute__((constructor(101))) static void early(void) {

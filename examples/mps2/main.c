@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "capheap/system.h"
 #include "esp_heap_caps_init.h"
 #include "fw.h"
 #include "mps2_board.h"
@@ -24,9 +25,14 @@ static const fw_board_t board = {
 
 /* From the reset handler, before newlib's initialisation. */
 void fw_heap_init(void) {
+    fw_before_init();
     opts.app_dram_end = (uintptr_t)__app_end;
-    capheap_esp_set_chip(&mps2_chip, &opts);
+#ifdef FW_ESP_IDF_START
+    capheap_esp_set_chip(&mps2_chip, &opts); /* ESP-IDF's way */
     heap_caps_init();
+#else
+    capheap_system_init(&mps2_chip, &opts); /* checked in main */
+#endif
 }
 
 /* The first constructor: newlib's set-up and C++ globals allocate at this

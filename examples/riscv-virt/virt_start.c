@@ -14,6 +14,7 @@
 #include "virt_board.h"
 
 extern uint32_t __bss_start[], __bss_end[];
+extern char __tdata_start[], __tdata_size[], __tbss_size[];
 int main(void);
 void __libc_init_array(void);
 void fw_hart_start(unsigned hart);
@@ -93,17 +94,38 @@ __attribute__((weak)) void fw_secondary_main(unsigned hart) {
         __asm__ volatile("wfi");
 }
 
+/* Each hart's thread-local block (picolibc keeps errno there): the .tdata
+ * template, then .tbss zeroed; tp points at it (RISC-V TLS variant I). */
+#define TLS_BYTES 256
+static _Alignas(16) char tls[2][TLS_BYTES];
+
+static void tls_init(unsigned hart) {
+    size_t data = (size_t)__tdata_size, zero = (size_t)__tbss_size;
+    if (data + zero > TLS_BYTES) {
+        static const char msg[] = "FAULT: thread-local data too large\n";
+        fw_write(msg, sizeof msg - 1);
+        fw_exit(4);
+    }
+    for (size_t i = 0; i < data; i++)
+        tls[hart][i] = __tdata_start[i];
+    for (size_t i = data; i < data + zero; i++)
+        tls[hart][i] = 0;
+    __asm__ volatile("mv tp, %0" ::"r"(tls[hart]) : "memory");
+}
+
 void fw_hart_start(unsigned hart) {
     if (hart != 0) {
         /* .bss is zero when QEMU starts, before and after hart 0 clears it. */
         while (!atomic_load_explicit(&released, memory_order_acquire))
             ;
+        tls_init(hart);
         fw_secondary_main(hart);
         for (;;)
             __asm__ volatile("wfi");
     }
     for (uint32_t *p = __bss_start; p < __bss_end; p++)
         *p = 0;
+    tls_init(0);
     fw_heap_init();
     __libc_init_array();
     exit(main());

@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "capheap/system.h"
 #include "esp_heap_caps.h"
-#include "esp_heap_caps_init.h"
 #include "fw.h"
 #include "virt_board.h"
 
@@ -38,8 +38,10 @@ static const fw_board_t board = {
 };
 
 void fw_heap_init(void) {
-    capheap_esp_set_chip(&virt_chip, &opts);
-    heap_caps_init(); /* the global heap gets the spinlock port's lock */
+    fw_before_init();
+    /* The build-time chip (CAPHEAP_SYSTEM_CHIP=virt_chip); the heap gets
+     * the spinlock port's lock. */
+    capheap_system_init(NULL, NULL);
 }
 
 __attribute__((constructor(101))) static void early(void) {

@@ -22,8 +22,8 @@ static const fw_board_t board = {
 
 /* From hart 0's start, before picolibc's initialisation. */
 void fw_heap_init(void) {
-    capheap_esp_set_chip(&virt_chip, &opts);
-    heap_caps_init();
+    fw_before_init();
+    heap_caps_init(); /* the build-time chip: CAPHEAP_SYSTEM_CHIP=virt_chip */
 }
 
 __attribute__((constructor(101))) static void early(void) {
