@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The example firmwares (examples/), each built with its toolchain file and
-# run on its QEMU board; ends with "N passed, M failed", exit status 1 if
-# any failed.
+# The example firmwares (examples/), each built and run on its QEMU board;
+# ends with "N passed, M failed", exit status 1 if any failed.
 #   tools/firmware-test.sh [example...]    (default: all five)
+# Each is a CMake project built with its toolchain file, but microbit: a
+# plain Makefile over capheap.mk (make -C examples/microbit BUILD=<dir>).
 # Each passes if it builds, exits 0 within FW_TIMEOUT seconds, prints its
 # PASS verdict and the lines listed for it below, and, where capheap
 # replaces the C library's malloc, links no allocator of the C library.
@@ -15,7 +16,7 @@ timeout_s=${FW_TIMEOUT:-120}
 
 tools/setup-deps.sh firmware || exit 1
 
-declare -A toolchain run prefix expect absent installed
+declare -A toolchain makefile run prefix expect absent installed
 all=(mps2-an386 mps2-an385 microbit virt-rv32imc virt-rv32-smp)
 semihost="-semihosting-config enable=on,target=native"
 
@@ -36,7 +37,8 @@ expect[mps2-an385]=${expect[mps2-an386]}
 installed[mps2-an385]="-DCAPHEAP_PORT=irq -DCAPHEAP_REPLACE_LIBC_MALLOC=ON -DCAPHEAP_WERROR=ON
   -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF -DCAPHEAP_BUILD_DEMO=OFF"
 
-toolchain[microbit]=cortex-m0-newlib-nano
+# Its Makefile holds the Cortex-M0 and newlib-nano flags.
+makefile[microbit]=1
 run[microbit]="qemu-system-arm -M microbit $semihost"
 prefix[microbit]=arm-none-eabi-
 expect[microbit]='^DMA buffer at 0x20003[4-7]
@@ -82,13 +84,11 @@ no_libc_malloc() {
   done
 }
 
-one() {
-  local ex=$1 dir="$out/$1" tc elf log
+# An example that is a CMake project: configured with its toolchain file
+# (capheap first built and installed where it takes a package), then built.
+build_cmake() {
+  local ex=$1 dir=$2 tc package=()
   tc=$root/examples/cmake/${toolchain[$ex]}.cmake
-  elf=$dir/firmware.elf
-  log=$dir/output.txt
-  mkdir -p "$dir"
-  local package=()
   if [ -n "${installed[$ex]:-}" ]; then
     # capheap built for the core and installed, then found as a package.
     package=(-Dcapheap_DIR="$root/$dir/prefix/lib/cmake/capheap")
@@ -109,6 +109,22 @@ one() {
     tail -n 30 "$dir/build.log"
     echo "  build failed (log: $dir/build.log)"
     return 1
+  fi
+}
+
+one() {
+  local ex=$1 dir="$out/$1" elf log
+  elf=$dir/firmware.elf
+  log=$dir/output.txt
+  mkdir -p "$dir"
+  if [ -n "${makefile[$ex]:-}" ]; then
+    if ! make -C "examples/$ex" BUILD="$root/$dir" -j "$jobs" >"$dir/build.log" 2>&1; then
+      tail -n 30 "$dir/build.log"
+      echo "  build failed (log: $dir/build.log)"
+      return 1
+    fi
+  else
+    build_cmake "$ex" "$dir" || return 1
   fi
   local status=0
   # shellcheck disable=SC2086
@@ -147,7 +163,7 @@ examples=("$@")
 [ ${#examples[@]} -eq 0 ] && examples=("${all[@]}")
 passed=0 failed=0
 for ex in "${examples[@]}"; do
-  if [ -z "${toolchain[$ex]:-}" ]; then
+  if [ -z "${run[$ex]:-}" ]; then
     echo "unknown example '$ex' (known: ${all[*]})" >&2
     exit 2
   fi
