@@ -94,7 +94,7 @@ sanitizer-test: deps
 
 ## owners: the suite with per-owner accounting on (each heap check verifies the owner table)
 owners:
-	$(MAKE) test BUILD=build-owners CONFIG="-DCMAKE_C_FLAGS=-DCAPHEAP_OWNERS=1 -DCAPHEAP_BUILD_BENCH=OFF $(NO_HEADER_CHECKS)"
+	$(MAKE) test BUILD=build-owners CONFIG="-DCMAKE_C_FLAGS=-DCAPHEAP_OWNERS=1 -DCMAKE_CXX_FLAGS=-DCAPHEAP_OWNERS=1 -DCAPHEAP_BUILD_BENCH=OFF $(NO_HEADER_CHECKS)"
 
 ## m32: the suite as a 32-bit (i386) build, run natively (fails if a test skips)
 m32:
