@@ -1,8 +1,8 @@
 /*
  * esp_test_env.h - what the tests of the ESP-IDF compatible API share:
  * booting a simulated chip through heap_caps_init() (or skipping, with the
- * reason printed, where the host holds the chip's addresses), a recording
- * allocation-failure callback and capture of what a function prints.
+ * reason printed, where the host holds the chip's addresses); the recording
+ * failure callback and the capture of output come from capture.h.
  *
  * Include after test_support.h, from a file that defines _POSIX_C_SOURCE.
  * Every test calls et_boot() first, in its body rather than in a cmocka
@@ -25,26 +25,7 @@
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_init.h"
 
-/** What the failure callback saw since the last et_failed_reset(). */
-typedef struct {
-    int calls;
-    size_t size;
-    uint32_t caps;
-    char fn[64];
-} et_failed_t;
-
-static et_failed_t et_failed;
-
-static inline void et_failed_reset(void) {
-    memset(&et_failed, 0, sizeof et_failed);
-}
-
-static inline void et_failed_hook(size_t size, uint32_t caps, const char *fn) {
-    et_failed.calls++;
-    et_failed.size = size;
-    et_failed.caps = caps;
-    snprintf(et_failed.fn, sizeof et_failed.fn, "%s", fn ? fn : "(null)");
-}
+#include "capture.h"
 
 /** Options of et_boot(). */
 typedef struct {
@@ -92,9 +73,9 @@ static inline void et_boot_opts(const char *chip, et_opts_t o) {
     /* ESP-IDF's "external RAM not for malloc()" limit (its initial value):
      * the setting outlives heap_caps_init(). */
     heap_caps_malloc_extmem_enable(SIZE_MAX);
-    assert_int_equal(heap_caps_register_failed_alloc_callback(et_failed_hook),
+    assert_int_equal(heap_caps_register_failed_alloc_callback(ts_failed_hook),
                      ESP_OK);
-    et_failed_reset();
+    ts_failed_reset();
     if (o.stacks)
         heap_caps_enable_nonos_stack_heaps();
     assert_true(heap_caps_check_integrity_all(true));
@@ -134,37 +115,6 @@ static inline const char *et_type_of(const void *p) {
     capheap_caps_t *ch = heap_caps_capheap();
     int t = capheap_caps_block_type(ch, p);
     return t < 0 ? "(none)" : ch->types[t].name;
-}
-
-/** Capturing stdout into a temporary file. */
-typedef struct {
-    FILE *tmp;
-    int saved;
-} et_capture_t;
-
-static inline void et_capture_begin(et_capture_t *c) {
-    fflush(stdout);
-    c->tmp = tmpfile();
-    assert_non_null(c->tmp);
-    c->saved = dup(STDOUT_FILENO);
-    assert_true(c->saved >= 0);
-    assert_true(dup2(fileno(c->tmp), STDOUT_FILENO) >= 0);
-}
-
-/** Stop capturing; the text (NUL-terminated, free() it). */
-static inline char *et_capture_end(et_capture_t *c) {
-    fflush(stdout);
-    assert_true(dup2(c->saved, STDOUT_FILENO) >= 0);
-    close(c->saved);
-    off_t n = lseek(fileno(c->tmp), 0, SEEK_END);
-    assert_true(n >= 0);
-    char *text = malloc((size_t)n + 1);
-    assert_non_null(text);
-    rewind(c->tmp);
-    size_t got = fread(text, 1, (size_t)n, c->tmp);
-    text[got] = '\0';
-    fclose(c->tmp);
-    return text;
 }
 
 /** Number of occurrences of @p needle in @p text. */

@@ -108,7 +108,7 @@ static void largest_free_block_can_be_allocated(void **state) {
         heap_caps_get_largest_free_block(MALLOC_CAP_EXEC), MALLOC_CAP_EXEC);
     assert_true(et_on_ibus(x));
     heap_caps_free(x);
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
 }
 
 /* ---- minimum-free monitoring --------------------------------------------- */
@@ -211,8 +211,8 @@ static void new_capability_after_its_region(void **state) {
     et_boot("esp32");
     const uint32_t invented = 1u << 30;
     assert_null(heap_caps_malloc(64, invented));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.caps, invented);
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.caps, invented);
     char *buf = malloc(3500);
     assert_non_null(buf);
     const uint32_t caps[3] = {invented, 0, 0};
@@ -222,7 +222,7 @@ static void new_capability_after_its_region(void **state) {
     char *p = heap_caps_malloc(64, invented);
     assert_non_null(p);
     assert_true(p >= buf && p + 64 <= buf + 3500);
-    assert_int_equal(et_failed.calls, 1);
+    assert_int_equal(ts_failed.calls, 1);
     memset(p, 0x11, 64);
     assert_true(heap_caps_check_integrity_addr((intptr_t)p, true));
     heap_caps_free(p);
@@ -311,8 +311,8 @@ static void failed_callback_registration(void **state) {
                      ESP_ERR_INVALID_ARG);
     /* The recording callback is still the one called. */
     assert_null(heap_caps_malloc(128 * MiB, MALLOC_CAP_DEFAULT));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(heap_caps_register_failed_alloc_callback(et_failed_hook),
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(heap_caps_register_failed_alloc_callback(ts_failed_hook),
                      ESP_OK);
 }
 
@@ -320,43 +320,43 @@ static void failed_callback_on_huge_requests(void **state) {
     (void)state;
     et_boot("esp32");
     assert_null(heap_caps_malloc(128 * MiB, MALLOC_CAP_DEFAULT));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 128 * MiB);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_DEFAULT);
-    assert_string_equal(et_failed.fn, "heap_caps_malloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128 * MiB);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_DEFAULT);
+    assert_string_equal(ts_failed.fn, "heap_caps_malloc");
 
-    et_failed_reset();
+    ts_failed_reset();
     unsigned char *p = heap_caps_malloc(100, MALLOC_CAP_DEFAULT);
     assert_non_null(p);
     ts_fill(p, 100, 42);
     assert_null(heap_caps_realloc(p, 128 * MiB, MALLOC_CAP_8BIT));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 128 * MiB);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_8BIT);
-    assert_string_equal(et_failed.fn, "heap_caps_realloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128 * MiB);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_8BIT);
+    assert_string_equal(ts_failed.fn, "heap_caps_realloc");
     assert_true(ts_verify(p, 100, 42)); /* the old block is untouched */
     assert_true(heap_caps_get_allocated_size(p) >= 100);
 
-    et_failed_reset();
+    ts_failed_reset();
     assert_null(heap_caps_aligned_alloc(0x200, 128 * MiB, MALLOC_CAP_DEFAULT));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 128 * MiB);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_DEFAULT);
-    assert_string_equal(et_failed.fn, "heap_caps_aligned_alloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128 * MiB);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_DEFAULT);
+    assert_string_equal(ts_failed.fn, "heap_caps_aligned_alloc");
 
     /* calloc reports its own name and the product (ESP-IDF's
      * heap_caps_calloc() reports n * size under its own __func__). */
-    et_failed_reset();
+    ts_failed_reset();
     assert_null(heap_caps_calloc(16, 8 * MiB, MALLOC_CAP_DEFAULT));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 128 * MiB);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_DEFAULT);
-    assert_string_equal(et_failed.fn, "heap_caps_calloc");
-    et_failed_reset();
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128 * MiB);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_DEFAULT);
+    assert_string_equal(ts_failed.fn, "heap_caps_calloc");
+    ts_failed_reset();
     assert_null(heap_caps_aligned_calloc(64, 16, 8 * MiB, MALLOC_CAP_8BIT));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 128 * MiB);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_8BIT);
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128 * MiB);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_8BIT);
     heap_caps_free(p);
     assert_int_equal(ts_errors()->count, 0);
 }
@@ -365,34 +365,34 @@ static void failed_callback_on_invalid_caps(void **state) {
     (void)state;
     et_boot("esp32");
     assert_null(heap_caps_malloc(64, MALLOC_CAP_INVALID));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 64);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_INVALID);
-    assert_string_equal(et_failed.fn, "heap_caps_malloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 64);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_INVALID);
+    assert_string_equal(ts_failed.fn, "heap_caps_malloc");
 
-    et_failed_reset();
+    ts_failed_reset();
     assert_null(heap_caps_realloc(NULL, 64, MALLOC_CAP_INVALID));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 64);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_INVALID);
-    assert_string_equal(et_failed.fn, "heap_caps_realloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 64);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_INVALID);
+    assert_string_equal(ts_failed.fn, "heap_caps_realloc");
 
     /* A live block asked to move to impossible memory stays where it is. */
-    et_failed_reset();
+    ts_failed_reset();
     unsigned char *p = heap_caps_malloc(48, MALLOC_CAP_8BIT);
     assert_non_null(p);
     ts_fill(p, 48, 9);
     assert_null(heap_caps_realloc(p, 64, MALLOC_CAP_INVALID));
-    assert_int_equal(et_failed.calls, 1);
-    assert_string_equal(et_failed.fn, "heap_caps_realloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_string_equal(ts_failed.fn, "heap_caps_realloc");
     assert_true(ts_verify(p, 48, 9));
 
-    et_failed_reset();
+    ts_failed_reset();
     assert_null(heap_caps_aligned_alloc(0x200, 64, MALLOC_CAP_INVALID));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 64);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_INVALID);
-    assert_string_equal(et_failed.fn, "heap_caps_aligned_alloc");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 64);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_INVALID);
+    assert_string_equal(ts_failed.fn, "heap_caps_aligned_alloc");
     heap_caps_free(p);
     assert_int_equal(ts_errors()->count, 0);
 }
@@ -416,10 +416,10 @@ static void failed_callback_not_for_size_zero(void **state) {
     assert_null(capheap_calloc(0, 8));
     assert_null(heap_caps_aligned_alloc(0, 64, MALLOC_CAP_DEFAULT));
     assert_null(heap_caps_aligned_alloc(48, 64, MALLOC_CAP_DEFAULT));
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     /* ... while a request of 1 byte that fails does call it. */
     assert_null(heap_caps_malloc(1, MALLOC_CAP_INVALID));
-    assert_int_equal(et_failed.calls, 1);
+    assert_int_equal(ts_failed.calls, 1);
 }
 
 static void prefer_calls_callback_once_with_last_caps(void **state) {
@@ -428,33 +428,33 @@ static void prefer_calls_callback_once_with_last_caps(void **state) {
     assert_null(heap_caps_malloc_prefer(64, 3, MALLOC_CAP_INVALID,
                                         MALLOC_CAP_EXEC | MALLOC_CAP_8BIT,
                                         MALLOC_CAP_SPIRAM));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 64);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_SPIRAM);
-    assert_string_equal(et_failed.fn, "heap_caps_malloc_prefer");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 64);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_SPIRAM);
+    assert_string_equal(ts_failed.fn, "heap_caps_malloc_prefer");
 
-    et_failed_reset();
+    ts_failed_reset();
     unsigned char *p = heap_caps_malloc(64, MALLOC_CAP_8BIT);
     assert_non_null(p);
     ts_fill(p, 64, 3);
     assert_null(heap_caps_realloc_prefer(p, 128, 2, MALLOC_CAP_INVALID,
                                          MALLOC_CAP_SPIRAM));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 128);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_SPIRAM);
-    assert_string_equal(et_failed.fn, "heap_caps_realloc_prefer");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_SPIRAM);
+    assert_string_equal(ts_failed.fn, "heap_caps_realloc_prefer");
     assert_true(ts_verify(p, 64, 3));
 
-    et_failed_reset();
+    ts_failed_reset();
     assert_null(heap_caps_calloc_prefer(4, 16, 2, MALLOC_CAP_SPIRAM,
                                         MALLOC_CAP_INVALID));
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 64); /* n * size (documented) */
-    assert_int_equal(et_failed.caps, MALLOC_CAP_INVALID);
-    assert_string_equal(et_failed.fn, "heap_caps_calloc_prefer");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 64); /* n * size (documented) */
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_INVALID);
+    assert_string_equal(ts_failed.fn, "heap_caps_calloc_prefer");
 
     /* A later caps argument that succeeds: no callback at all. */
-    et_failed_reset();
+    ts_failed_reset();
     void *q = heap_caps_malloc_prefer(64, 3, MALLOC_CAP_SPIRAM,
                                       MALLOC_CAP_INVALID, MALLOC_CAP_DEFAULT);
     assert_non_null(q);
@@ -468,7 +468,7 @@ static void prefer_calls_callback_once_with_last_caps(void **state) {
     assert_non_null(z);
     for (int i = 0; i < 64; i++)
         assert_int_equal(z[i], 0);
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     heap_caps_free(q);
     heap_caps_free(r);
     heap_caps_free(z);
@@ -555,7 +555,7 @@ static void aligned_alloc_alignments(void **state) {
         assert_true(ts_verify(p, a + 137, (uint32_t)a));
         heap_caps_aligned_free(p);
     }
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     assert_int_equal(heap_caps_get_free_size(MALLOC_CAP_DEFAULT), before);
     assert_true(heap_caps_check_integrity_all(true));
 }
@@ -617,7 +617,7 @@ static void aligned_alloc_size_zero(void **state) {
     assert_null(capheap_aligned_alloc(32, 0));
     assert_null(capheap_memalign(32, 0));
     assert_null(heap_caps_aligned_alloc(32, 0, MALLOC_CAP_DEFAULT));
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
 }
 
 /* ---- block sizes ----------------------------------------------------------
@@ -850,10 +850,10 @@ static void integrity_checks(void **state) {
     assert_false(heap_caps_check_integrity_all(false));
     assert_false(heap_caps_check_integrity(MALLOC_CAP_8BIT, false));
     assert_false(heap_caps_check_integrity_addr((intptr_t)q, false));
-    et_capture_t cap;
-    et_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, false);
     bool ok = heap_caps_check_integrity_all(true);
-    char *text = et_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_false(ok);
     assert_non_null(strstr(text, "CORRUPT HEAP"));
     free(text);
@@ -876,10 +876,10 @@ static void print_heap_info_reports(void **state) {
     memset(&heaps, 0, sizeof heaps);
     heap_caps_walk(MALLOC_CAP_DEFAULT, count_heaps, &heaps);
 
-    et_capture_t cap;
-    et_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, false);
     heap_caps_print_heap_info(MALLOC_CAP_DEFAULT);
-    char *text = et_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_non_null(strstr(text, "0x00001000"));
     assert_int_equal(et_count(text, "At 0x"), heaps.heaps);
     for (int i = 0; i < heaps.heaps; i++) {
@@ -920,9 +920,9 @@ static void print_heap_info_reports(void **state) {
     free(text);
 
     /* All heaps: every heap listed, the largest block in the totals. */
-    et_capture_begin(&cap);
+    ts_capture_begin(&cap, false);
     heap_caps_print_heap_info(MALLOC_CAP_INVALID);
-    text = et_capture_end(&cap);
+    text = ts_capture_end(&cap);
     assert_int_equal(et_count(text, "At 0x"),
                      (int)capheap_heap_region_count(heap_caps_capheap()->heap));
     tot = strstr(text, "Totals");
@@ -938,9 +938,9 @@ static void print_heap_info_reports(void **state) {
     free(text);
 
     /* Caps no heap has: a header and zero totals, no heap. */
-    et_capture_begin(&cap);
+    ts_capture_begin(&cap, false);
     heap_caps_print_heap_info(MALLOC_CAP_SPIRAM);
-    text = et_capture_end(&cap);
+    text = ts_capture_end(&cap);
     assert_int_equal(et_count(text, "At 0x"), 0);
     assert_non_null(strstr(text, "Totals"));
     assert_non_null(strstr(text, "free 0 allocated 0"));
@@ -960,10 +960,10 @@ static void dump_reports_blocks(void **state) {
     memset(&c, 0, sizeof c);
     heap_caps_walk(MALLOC_CAP_DEFAULT, count_heaps, &c);
 
-    et_capture_t cap;
-    et_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, false);
     heap_caps_dump(MALLOC_CAP_DEFAULT);
-    char *text = et_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_non_null(strstr(text, "Showing data for heap"));
     assert_non_null(strstr(text, line));
     assert_int_equal(et_count(text, "Block 0x"), c.total);
@@ -973,9 +973,9 @@ static void dump_reports_blocks(void **state) {
 
     memset(&c, 0, sizeof c);
     heap_caps_walk_all(count_heaps, &c);
-    et_capture_begin(&cap);
+    ts_capture_begin(&cap, false);
     heap_caps_dump_all();
-    text = et_capture_end(&cap);
+    text = ts_capture_end(&cap);
     assert_non_null(strstr(text, line));
     assert_int_equal(et_count(text, "Block 0x"), c.total);
     free(text);

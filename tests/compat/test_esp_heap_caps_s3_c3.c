@@ -220,7 +220,7 @@ static void largest_free_block_can_be_allocated(void **state) {
         assert_int_equal(heap_caps_get_free_size(masks[i]), total);
         assert_int_equal(heap_caps_get_largest_free_block(masks[i]), big);
     }
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     assert_true(heap_caps_check_integrity_all(true));
 }
 
@@ -283,10 +283,10 @@ static void dma_requests_honour_cache_line(void **state) {
         heap_caps_free(s);
     } else {
         assert_null(s);
-        et_failed_reset();
+        ts_failed_reset();
     }
     assert_int_equal(heap_caps_get_free_size(0), before);
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
 }
 
 /* free() of EXEC memory handed out on the instruction bus. */

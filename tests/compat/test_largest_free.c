@@ -107,7 +107,7 @@ static tally_t check_all_masks(bool fresh) {
                 check_mask(n++, bits[i] | bits[j] | bits[k], fresh, &t);
         }
     }
-    et_failed_reset(); /* the unservable masks' probes called it */
+    ts_failed_reset(); /* the unservable masks' probes called it */
     assert_true(heap_caps_check_integrity_all(true));
     return t;
 }
@@ -133,7 +133,7 @@ static void mask_zero(void) {
     assert_int_equal(heap_caps_get_largest_free_block(0), largest);
     for (size_t n = 1; n <= 4096; n *= 8)
         assert_null(heap_caps_malloc(n, 0));
-    et_failed_reset();
+    ts_failed_reset();
 }
 
 /* Live blocks of random sizes and masks, every other one freed. */
@@ -156,7 +156,7 @@ static void fragment(uint64_t seed) {
     assert_true(n > 100);
     for (size_t i = 0; i < n; i += 2)
         heap_caps_free(live[i]);
-    et_failed_reset();
+    ts_failed_reset();
 }
 
 static void run_chip(const char *chip, et_opts_t o) {

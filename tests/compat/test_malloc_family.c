@@ -42,7 +42,7 @@ static void malloc_basics(void **state) {
     et_boot(chip_of(state));
     size_t before = heap_caps_get_free_size(MALLOC_CAP_INTERNAL);
     assert_null(capheap_malloc(0));
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     for (size_t n = 1; n <= 4096; n = n * 3 + 1) {
         unsigned char *p = capheap_malloc(n);
         assert_non_null(p);
@@ -58,9 +58,9 @@ static void malloc_basics(void **state) {
     errno = 0;
     assert_null(capheap_malloc(16 * MiB));
     assert_int_equal(errno, ENOMEM);
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 16 * MiB);
-    assert_int_equal(et_failed.caps, MALLOC_CAP_DEFAULT);
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 16 * MiB);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_DEFAULT);
     assert_int_equal(ts_errors()->count, 0);
 }
 
@@ -93,7 +93,7 @@ static void calloc_zeroes_and_checks_overflow(void **state) {
     assert_int_equal(errno, ENOMEM);
     assert_null(capheap_calloc(0, 100));
     assert_null(capheap_calloc(100, 0));
-    assert_int_equal(et_failed.calls, 0); /* overflow and 0: no callback */
+    assert_int_equal(ts_failed.calls, 0); /* overflow and 0: no callback */
 }
 
 static void realloc_semantics(void **state) {
@@ -122,14 +122,14 @@ static void realloc_semantics(void **state) {
     assert_int_equal(errno, ENOMEM);
     assert_true(ts_verify(r, 500, 2));
     assert_true(capheap_malloc_usable_size(r) >= 500);
-    assert_int_equal(et_failed.calls, 1);
-    assert_int_equal(et_failed.size, 16 * MiB);
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 16 * MiB);
     /* Size 0: frees and returns NULL. */
     size_t live = heap_caps_get_free_size(MALLOC_CAP_INTERNAL);
     size_t usable = capheap_malloc_usable_size(r);
     assert_null(capheap_realloc(r, 0));
     assert_true(heap_caps_get_free_size(MALLOC_CAP_INTERNAL) >= live + usable);
-    assert_int_equal(et_failed.calls, 1);
+    assert_int_equal(ts_failed.calls, 1);
     capheap_free(fence);
     assert_int_equal(heap_caps_get_free_size(MALLOC_CAP_INTERNAL), before);
     assert_int_equal(ts_errors()->count, 0);
@@ -167,7 +167,7 @@ static void memalign_and_aligned_alloc(void **state) {
     }
     assert_null(capheap_aligned_alloc(32, 0));
     assert_null(capheap_memalign(32, 0));
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     assert_true(heap_caps_check_integrity_all(true));
 }
 
@@ -189,7 +189,7 @@ static void bad_alignment_is_einval(void **state) {
             assert_int_equal(errno, EINVAL);
         }
     }
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     assert_int_equal(heap_caps_get_free_size(MALLOC_CAP_DEFAULT), before);
     /* A valid alignment that cannot be met is a lack of memory. */
     const size_t big[] = {(size_t)1 << (sizeof(size_t) * 8 - 1), 64};
@@ -361,11 +361,11 @@ static void extmem_fallback(void **state) {
     }
     assert_true(n < 2048);
     assert_true(heap_caps_get_free_size(MALLOC_CAP_SPIRAM) < 256);
-    et_failed_reset(); /* the filling's last requests failed */
+    ts_failed_reset(); /* the filling's last requests failed */
     void *p = capheap_malloc(256);
     assert_non_null(p);
     assert_true(internal_default(p));
-    assert_int_equal(et_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     /* PSRAM has room again: a realloc above the limit moves there. */
     heap_caps_free(fill[0]); /* 64 KiB */
     unsigned char *q = capheap_realloc(p, 300);

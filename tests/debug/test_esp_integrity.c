@@ -30,10 +30,10 @@ static void overflow_found_where_the_check_looks(void **state) {
     assert_true(heap_caps_check_integrity(MALLOC_CAP_EXEC, false));
     assert_true(heap_caps_check_integrity_addr((intptr_t)i, false));
 
-    et_capture_t cap;
-    et_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, false);
     assert_false(heap_caps_check_integrity(MALLOC_CAP_8BIT, true));
-    char *text = et_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     char want[120];
     snprintf(want, sizeof want,
              "CORRUPT HEAP: bad tail canary at %p, expected 0x%x, found 0x",

@@ -204,7 +204,7 @@ static void nothing_for_failures_and_null(void **state) {
     vPortFree(NULL);
     capheap_caps_free(heap_caps_capheap(), NULL);
     assert_int_equal(H.n, 0);
-    assert_true(et_failed.calls > 0); /* the failures did happen */
+    assert_true(ts_failed.calls > 0); /* the failures did happen */
 }
 
 /* A refused free is no free: a double free, a foreign or an interior

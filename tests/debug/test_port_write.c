@@ -36,16 +36,16 @@ void capheap_port_write(const char *text, size_t len) {
 
 /* Run the calls between begin and end with stdout captured too: what the
  * default output function would have printed must not appear there. */
-static et_capture_t std;
+static ts_capture_t std;
 
 static void begin(void) {
     out_len = out_writes = 0;
     out[0] = '\0';
-    et_capture_begin(&std);
+    ts_capture_begin(&std, false);
 }
 
 static const char *end(void) {
-    char *s = et_capture_end(&std);
+    char *s = ts_capture_end(&std);
     assert_string_equal(s, "");
     free(s);
     assert_true(out_writes >= (out_len + 63) / 64);

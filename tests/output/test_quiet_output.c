@@ -47,9 +47,9 @@ static void nothing_printed(void **state) {
     d[40] ^= 0x10; /* the tail canaries: a corruption to report */
     m[64] ^= 0x10;
 
-    et_capture_t cap;
+    ts_capture_t cap;
     writes = 0;
-    et_capture_begin(&cap);
+    ts_capture_begin(&cap, false);
     heap_caps_print_heap_info(MALLOC_CAP_DEFAULT);
     heap_caps_dump_all();
     assert_false(heap_caps_check_integrity_all(true));
@@ -58,7 +58,7 @@ static void nothing_printed(void **state) {
     assert_false(multi_heap_check(h, true));
     heap_trace_dump();
     capheap_printf("%s %d\n", "still nothing", 1);
-    char *text = et_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_string_equal(text, "");
     free(text);
     assert_int_equal(writes, 0);

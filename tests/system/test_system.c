@@ -89,8 +89,8 @@ static void fresh(void) {
     capheap_system_set_extmem_limit(SIZE_MAX);
     ts_errors_install();
     ts_errors_reset();
-    capheap_system_set_failed_hook(st_failed_hook);
-    st_failed_reset();
+    capheap_system_set_failed_hook(ts_failed_hook);
+    ts_failed_reset();
 }
 
 /* The issue's case: capheap_esp_set_chip() then heap_caps_init() simulates
@@ -125,7 +125,7 @@ static void esp_api_on_own_chip(void **state) {
     heap_caps_free(code);
     heap_caps_free(dma);
     capheap_free(m);
-    assert_int_equal(st_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     assert_int_equal(ts_errors()->count, 0);
 }
 
@@ -180,10 +180,10 @@ static void environment_overrides_only_when_set(void **state) {
 static void chip_without_malloc_memory(void **state) {
     (void)state;
     fresh();
-    st_capture_t cap;
-    st_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, true);
     capheap_err_t err = capheap_system_init(&dma_only_chip, NULL);
-    char *text = st_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_int_equal(err, CAPHEAP_ERR_NO_MALLOC);
     assert_non_null(strstr(text, "dma-only"));
     assert_non_null(strstr(text, "DEFAULT|INTERNAL"));
@@ -195,23 +195,23 @@ static void chip_without_malloc_memory(void **state) {
     errno = 0;
     assert_null(capheap_malloc(128));
     assert_int_equal(errno, ENOMEM);
-    assert_int_equal(st_failed.calls, 1);
-    assert_int_equal(st_failed.size, 128);
-    assert_int_equal(st_failed.caps, MALLOC_CAP_DEFAULT);
-    assert_string_equal(st_failed.fn, "heap_caps_malloc_default");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 128);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_DEFAULT);
+    assert_string_equal(ts_failed.fn, "heap_caps_malloc_default");
     heap_caps_free(dma);
 
     /* The ESP-IDF entry point prints the same and returns nothing. */
     capheap_esp_set_chip(&dma_only_chip, NULL);
-    st_capture_begin(&cap);
+    ts_capture_begin(&cap, true);
     heap_caps_init();
-    text = st_capture_end(&cap);
+    text = ts_capture_end(&cap);
     assert_non_null(strstr(text, "dma-only"));
     free(text);
     /* A chip that can serve malloc() prints nothing. */
-    st_capture_begin(&cap);
+    ts_capture_begin(&cap, true);
     err = capheap_system_init(&my_chip, NULL);
-    text = st_capture_end(&cap);
+    text = ts_capture_end(&cap);
     assert_int_equal(err, CAPHEAP_OK);
     assert_string_equal(text, "");
     free(text);
@@ -227,19 +227,19 @@ static void failed_start_up_stays_failed(void **state) {
     capheap_chip_t broken = my_chip;
     broken.name = "broken-board";
     broken.type_count = CAPHEAP_CAPS_MAX_TYPES + 1;
-    st_capture_t cap;
-    st_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, true);
     capheap_err_t err = capheap_system_init(&broken, NULL);
-    char *text = st_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_int_equal(err, CAPHEAP_ERR_INVALID_ARG);
     assert_non_null(strstr(text, "broken-board"));
     free(text);
     assert_null(capheap_system());
     assert_null(heap_caps_capheap());
     assert_null(capheap_malloc(16));
-    assert_int_equal(st_failed.calls, 1);
+    assert_int_equal(ts_failed.calls, 1);
     assert_null(heap_caps_malloc(16, MALLOC_CAP_8BIT));
-    assert_int_equal(st_failed.calls, 2);
+    assert_int_equal(ts_failed.calls, 2);
     assert_int_equal(heap_caps_get_free_size(0), 0);
     assert_int_equal(ts_errors()->count, 0);
     int x;
@@ -256,14 +256,14 @@ static void failure_callback_and_extmem(void **state) {
     fresh();
     assert_int_equal(capheap_system_init(&my_chip, NULL), CAPHEAP_OK);
     assert_null(capheap_system_malloc(0x100000));
-    assert_int_equal(st_failed.calls, 1);
-    assert_int_equal(st_failed.size, 0x100000);
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 0x100000);
     assert_null(capheap_system_aligned_alloc(64, 0x100000));
-    assert_int_equal(st_failed.calls, 2);
-    assert_string_equal(st_failed.fn, "heap_caps_aligned_alloc_default");
+    assert_int_equal(ts_failed.calls, 2);
+    assert_string_equal(ts_failed.fn, "heap_caps_aligned_alloc_default");
     assert_null(capheap_system_malloc(0));
     assert_null(capheap_system_aligned_alloc(3, 16));
-    assert_int_equal(st_failed.calls, 2);
+    assert_int_equal(ts_failed.calls, 2);
     /* Fill SRAM: malloc() is internal (DEFAULT|INTERNAL: SRAM and the DMA
      * SRAM at level 1), so it then takes DMA SRAM. */
     void *big = capheap_system_malloc(0x3f000);
@@ -277,7 +277,7 @@ static void failure_callback_and_extmem(void **state) {
     /* Removing the callback: failures are silent again. */
     capheap_system_set_failed_hook(NULL);
     assert_null(capheap_system_malloc(0x100000));
-    assert_int_equal(st_failed.calls, 2);
+    assert_int_equal(ts_failed.calls, 2);
 }
 
 /* Reservations stay out of every heap built after them (last: they are

@@ -30,9 +30,9 @@ static capheap_chip_t board;
 static void hooks(void) {
     ts_errors_install();
     ts_errors_reset();
-    assert_int_equal(heap_caps_register_failed_alloc_callback(st_failed_hook),
+    assert_int_equal(heap_caps_register_failed_alloc_callback(ts_failed_hook),
                      ESP_OK);
-    st_failed_reset();
+    ts_failed_reset();
 }
 
 /* Every allocation function fails through the callback, touching nothing;
@@ -79,30 +79,30 @@ static void allocation_before_start_up(void **state) {
     /* Each call above ran once, in order; the callback kept only the last.
      * Each again, one at a time, to check what it reported. */
     size_t n = sizeof calls / sizeof calls[0];
-    assert_int_equal(st_failed.calls, (int)n);
+    assert_int_equal(ts_failed.calls, (int)n);
     for (size_t i = 0; i < n; i++) {
         if (calls[i].p)
             fail_msg("%s allocated before start-up", calls[i].what);
     }
-    st_failed_reset();
+    ts_failed_reset();
     errno = 0;
     assert_null(capheap_malloc(32));
     assert_int_equal(errno, ENOMEM);
-    assert_int_equal(st_failed.calls, 1);
-    assert_int_equal(st_failed.size, 32);
-    assert_int_equal(st_failed.caps, calls[0].caps);
-    assert_string_equal(st_failed.fn, calls[0].fn);
+    assert_int_equal(ts_failed.calls, 1);
+    assert_int_equal(ts_failed.size, 32);
+    assert_int_equal(ts_failed.caps, calls[0].caps);
+    assert_string_equal(ts_failed.fn, calls[0].fn);
     assert_null(heap_caps_malloc(48, MALLOC_CAP_DMA));
-    assert_int_equal(st_failed.calls, 2);
-    assert_int_equal(st_failed.caps, MALLOC_CAP_DMA);
-    assert_string_equal(st_failed.fn, "heap_caps_malloc");
+    assert_int_equal(ts_failed.calls, 2);
+    assert_int_equal(ts_failed.caps, MALLOC_CAP_DMA);
+    assert_string_equal(ts_failed.fn, "heap_caps_malloc");
     assert_null(capheap_memalign(64, 40));
-    assert_string_equal(st_failed.fn, "heap_caps_aligned_alloc_default");
+    assert_string_equal(ts_failed.fn, "heap_caps_aligned_alloc_default");
     /* Size 0 is no failure. */
-    st_failed_reset();
+    ts_failed_reset();
     assert_null(capheap_malloc(0));
     assert_null(heap_caps_malloc(0, MALLOC_CAP_8BIT));
-    assert_int_equal(st_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
 
     /* Frees: NULL is nothing, anything else a foreign pointer. */
     capheap_free(NULL);
@@ -145,22 +145,22 @@ static void start_up_without_a_chip(void **state) {
     (void)state;
     hooks();
     capheap_esp_set_chip(NULL, NULL);
-    st_capture_t cap;
-    st_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, true);
     capheap_err_t err = capheap_system_init(NULL, NULL);
-    char *text = st_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_int_equal(err, CAPHEAP_ERR_NO_CHIP);
     assert_non_null(strstr(text, "no chip named"));
     assert_non_null(strstr(text, "CAPHEAP_SYSTEM_CHIP"));
     free(text);
-    st_capture_begin(&cap);
+    ts_capture_begin(&cap, true);
     heap_caps_init();
-    text = st_capture_end(&cap);
+    text = ts_capture_end(&cap);
     assert_non_null(strstr(text, "no chip named"));
     free(text);
     assert_null(capheap_system());
     assert_null(capheap_malloc(8));
-    assert_int_equal(st_failed.calls, 1);
+    assert_int_equal(ts_failed.calls, 1);
     assert_true(board_untouched());
 }
 
@@ -188,7 +188,7 @@ static void start_up_on_the_named_chip(void **state) {
     assert_true(heap_caps_check_integrity_all(true));
     capheap_free(m);
     heap_caps_free(d);
-    assert_int_equal(st_failed.calls, 0);
+    assert_int_equal(ts_failed.calls, 0);
     assert_int_equal(ts_errors()->count, 0);
     /* The native API on the same heap, the named chip by NULL. */
     assert_int_equal(capheap_system_init(NULL, NULL), CAPHEAP_OK);
@@ -204,10 +204,10 @@ static void chip_that_cannot_serve_malloc(void **state) {
     (void)state;
     hooks();
     board_setup(&board, true);
-    st_capture_t cap;
-    st_capture_begin(&cap);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, true);
     capheap_err_t err = capheap_system_init(&board, NULL);
-    char *text = st_capture_end(&cap);
+    char *text = ts_capture_end(&cap);
     assert_int_equal(err, CAPHEAP_ERR_NO_MALLOC);
     assert_non_null(strstr(text, "board-dma-only"));
     assert_non_null(strstr(text, "DEFAULT|INTERNAL"));
@@ -215,8 +215,8 @@ static void chip_that_cannot_serve_malloc(void **state) {
     void *d = heap_caps_malloc(64, MALLOC_CAP_DMA);
     assert_true(board_within(d, board_dma, BOARD_DMA));
     assert_null(capheap_malloc(64));
-    assert_int_equal(st_failed.calls, 1);
-    assert_string_equal(st_failed.fn, "heap_caps_malloc_default");
+    assert_int_equal(ts_failed.calls, 1);
+    assert_string_equal(ts_failed.fn, "heap_caps_malloc_default");
     heap_caps_free(d);
 }
 

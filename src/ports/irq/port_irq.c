@@ -7,6 +7,7 @@
  * Freestanding.
  */
 #include "capheap/port_irq.h"
+#include "../bare_metal_trap.h"
 #include "capheap/port.h"
 
 #if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
@@ -52,13 +53,6 @@ static inline void irq_restore(irq_state_t mie) {
 static volatile unsigned depth;
 static volatile irq_state_t saved;
 
-/** The last error the default report saw (for a debugger). */
-volatile struct {
-    capheap_err_t err;
-    const void *addr;
-    const char *op;
-} capheap_port_last_error;
-
 void *capheap_port_default_lock(void) {
     static capheap_irq_lock_t lock = CAPHEAP_IRQ_LOCK_INIT;
     return &lock;
@@ -76,18 +70,3 @@ void capheap_port_unlock(void *lock) {
     if (--depth == 0)
         irq_restore(saved);
 }
-
-void capheap_port_report_error(capheap_err_t err, const void *addr,
-                               const char *op) {
-    capheap_port_last_error.err = err;
-    capheap_port_last_error.addr = addr;
-    capheap_port_last_error.op = op;
-    __builtin_trap();
-}
-
-#if CAPHEAP_OWNERS
-/* Bare metal has no tasks: every block belongs to owner 0. */
-uintptr_t capheap_port_owner(void) {
-    return 0;
-}
-#endif

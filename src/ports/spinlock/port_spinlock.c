@@ -9,14 +9,8 @@
  * targets without lock-free atomics.
  */
 #include "capheap/port_spinlock.h"
+#include "../bare_metal_trap.h"
 #include "capheap/port.h"
-
-/** The last error the default report saw (for a debugger). */
-volatile struct {
-    capheap_err_t err;
-    const void *addr;
-    const char *op;
-} capheap_port_last_error;
 
 void *capheap_port_default_lock(void) {
     static capheap_spinlock_t lock = CAPHEAP_SPINLOCK_INIT;
@@ -36,18 +30,3 @@ void capheap_port_unlock(void *lock) {
     capheap_spinlock_t *l = lock;
     atomic_store_explicit(&l->held, 0u, memory_order_release);
 }
-
-void capheap_port_report_error(capheap_err_t err, const void *addr,
-                               const char *op) {
-    capheap_port_last_error.err = err;
-    capheap_port_last_error.addr = addr;
-    capheap_port_last_error.op = op;
-    __builtin_trap();
-}
-
-#if CAPHEAP_OWNERS
-/* Bare metal has no tasks: every block belongs to owner 0. */
-uintptr_t capheap_port_owner(void) {
-    return 0;
-}
-#endif
