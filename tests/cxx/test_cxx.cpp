@@ -19,6 +19,7 @@
 #include <capheap/output.h>
 #include <capheap/port_irq.h>
 #include <capheap/port_spinlock.h>
+#include <capheap/sim.h>
 #include <esp_heap_alloc_caps.h>
 #include <esp_heap_caps.h>
 #include <esp_heap_caps_init.h>
@@ -190,9 +191,19 @@ void native_caps() {
 std::size_t failed_size;
 uint32_t failed_caps;
 
-void esp_idf_api() {
+/* Whether the simulated ESP32 can be mapped at its own addresses here:
+ * under qemu-i386 the emulator's stack holds them (what holds them goes to
+ * @p who). */
+bool esp32_mappable(char *who, std::size_t size) {
     setenv("CAPHEAP_CHIP", "esp32", 1);
     setenv("CAPHEAP_PSRAM", "2M", 1);
+    const capheap_chip_t *chip = nullptr;
+    capheap_chip_options_t opts;
+    CHECK(capheap_sim_options_from_env(&chip, &opts) == CAPHEAP_OK);
+    return capheap_sim_probe(chip, &opts, who, size) != CAPHEAP_ERR_OVERLAP;
+}
+
+void esp_idf_api() {
     heap_caps_init();
     heap_caps_enable_nonos_stack_heaps();
 
@@ -331,8 +342,17 @@ int main() {
     multi_heap_api();
     irq_lock_initialiser();
     formatter();
-    esp_idf_api(); /* it maps the simulated chip */
-    heap_info_through_own_output();
+    char who[700] = "";
+    if (!esp32_mappable(who, sizeof who)) {
+        /* ctest's skip expression; only when the rest passed. */
+        if (!failures) {
+            std::printf("cannot map the simulated chip's memory: %s\n", who);
+            return 0;
+        }
+    } else {
+        esp_idf_api(); /* it maps the simulated chip */
+        heap_info_through_own_output();
+    }
     std::printf("%s\n", failures ? "C++ callers: FAILED" : "C++ callers: ok");
     return failures ? 1 : 0;
 }
