@@ -20,6 +20,7 @@
 #include "capheap/heap.h"
 #include "capheap/port.h"
 #include "irq_platform.h"
+#include "target_pattern.h"
 
 #ifndef IRQ_TARGET_INTERRUPTS
 #define IRQ_TARGET_INTERRUPTS 30000u
@@ -79,21 +80,12 @@ static uint32_t xorshift(uint32_t *s) {
     return *s;
 }
 
-static unsigned char pattern(size_t i, uint32_t seed) {
-    return (unsigned char)((i * 131u) ^ seed ^ (seed >> 8));
-}
-
 static void fill(const slot_t *s) {
-    for (size_t i = 0; i < s->size; i++)
-        s->p[i] = pattern(i, s->seed);
+    tp_fill(s->p, s->size, s->seed);
 }
 
 static int intact(const slot_t *s) {
-    for (size_t i = 0; i < s->size; i++) {
-        if (s->p[i] != pattern(i, s->seed))
-            return 0;
-    }
-    return 1;
+    return tp_intact(s->p, s->size, s->seed);
 }
 
 /* Bad input or damage the heap reported (from main or a handler): kept,

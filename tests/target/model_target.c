@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capheap/heap.h"
+#include "target_pattern.h"
 
 #define OPS         1000000u
 #define SLOTS       96u
@@ -38,21 +39,12 @@ static uint32_t next(void) {
     return rng;
 }
 
-static unsigned char pattern(size_t i, uint32_t seed) {
-    return (unsigned char)((i * 131u) ^ seed ^ (seed >> 8));
-}
-
 static void fill(const slot_t *s) {
-    for (size_t i = 0; i < s->size; i++)
-        s->p[i] = pattern(i, s->seed);
+    tp_fill(s->p, s->size, s->seed);
 }
 
 static int intact(const slot_t *s) {
-    for (size_t i = 0; i < s->size; i++) {
-        if (s->p[i] != pattern(i, s->seed))
-            return 0;
-    }
-    return 1;
+    return tp_intact(s->p, s->size, s->seed);
 }
 
 static void fail(const char *what, unsigned op) {
@@ -115,7 +107,7 @@ int main(void) {
             }
             size_t keep = n < s->size ? n : s->size;
             for (size_t i = 0; i < keep; i++) {
-                if (q[i] != pattern(i, s->seed)) {
+                if (q[i] != tp_byte(i, s->seed)) {
                     fail("realloc lost contents", op);
                     break;
                 }
