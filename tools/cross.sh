@@ -33,7 +33,7 @@ targets=(m0plus m4f m33 rv32imc)
 
 # component name, then its sources
 components=(
-  "core:src/core/heap.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c src/core/owners.c src/core/lock.c"
+  "core:src/core/region.c src/core/alloc.c src/core/free.c src/core/realloc.c src/core/block_ops.c src/core/stats.c src/core/check.c src/core/walk.c src/core/error.c src/core/owners.c src/core/lock.c"
   "core-names:src/core/names.c"
   "caps:src/caps/caps.c src/caps/layout.c src/caps/alias.c src/caps/caps_check.c"
   "chip-esp32:src/chips/esp32.c"

@@ -92,6 +92,18 @@
 #define CAPHEAP_OUTPUT 1
 #endif
 
+/**
+ * The core's internal assertions (HEAP_ASSERT in src/core): invariants
+ * stated where the code relies on them. 1: a false one reports
+ * CAPHEAP_ERR_CORRUPT through the error hook, with the condition's text as
+ * the operation and its line as the address, then traps; it means a capheap
+ * bug, as bad input is refused before any state changes. The project's own
+ * test builds set it. 0 (the default): no code.
+ */
+#ifndef CAPHEAP_ASSERT
+#define CAPHEAP_ASSERT 0
+#endif
+
 /* ---- hardening: on by default ----------------------------------------- */
 
 /**

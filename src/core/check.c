@@ -2,7 +2,7 @@
  * check.c - the integrity check: every invariant of block.h, with the first
  * violation reported by address and fault code.
  */
-#include "block.h"
+#include "free_list.h"
 #include "owners.h"
 #include "poison.h"
 
@@ -12,7 +12,7 @@
 
 typedef struct {
     capheap_check_report_t *rep;
-    size_t free_bytes, free_count, used_count, block_bytes, controls;
+    size_t free_size, free_count, used_count, block_bytes, controls;
     size_t requested; /* with poisoning: sum of live blocks' requests */
 } checker_t;
 
@@ -36,18 +36,15 @@ static capheap_err_t fail(checker_t *c, const void *addr, capheap_fault_t f) {
  * in list order, so unmark() can undo exactly that even after a failure. */
 static capheap_err_t mark_lists(checker_t *c, const capheap_heap_t *h,
                                 const tagctl_t *t, size_t *marked) {
-    word_t summary = 0;
     for (size_t b = 0; b < t->nbins; b++) {
         node_t **expect = &t->heads[b];
         word_t bit = (t->bitmap[b / WORD_BITS] >> (b % WORD_BITS)) & 1u;
-        summary |= bit << (b / WORD_BITS);
         if (bit != (link_get(t, expect) != NULL))
             return fail(c, expect, CAPHEAP_FAULT_BITMAP);
         for (node_t *n = link_get(t, expect); n;
              expect = &n->next, n = link_get(t, &n->next)) {
             /* Nothing outside the heap's span is read through a link. */
-            if ((char *)n < h->lo || (char *)n >= h->hi ||
-                (uintptr_t)payload_of((char *)n) % ALIGN)
+            if ((char *)n < h->lo || (char *)n >= h->hi || !hdr_aligned(n))
                 return fail(c, expect, CAPHEAP_FAULT_LIST);
             unsigned r = hdr_region(n->hdr);
             if (*marked == t->free_count || r >= h->region_count ||
@@ -60,8 +57,10 @@ static capheap_err_t mark_lists(checker_t *c, const capheap_heap_t *h,
             ++*marked;
         }
     }
-    if (summary != t->summary)
-        return fail(c, t, CAPHEAP_FAULT_BITMAP);
+    /* No bit past the last class. */
+    size_t w = bitmap_words(t->nbins) - 1, used = t->nbins - w * WORD_BITS;
+    if (used < WORD_BITS && t->bitmap[w] >> used)
+        return fail(c, &t->bitmap[w], CAPHEAP_FAULT_BITMAP);
     return CAPHEAP_OK;
 }
 
@@ -73,6 +72,29 @@ static void unmark(const tagctl_t *t, size_t marked) {
     }
 }
 
+capheap_fault_t block_fault(const capheap_heap_t *h, unsigned r,
+                            const char *blk, word_t prev_free) {
+    word_t hdr = *hdr_at(blk);
+    size_t size = hdr_size(hdr);
+    if (hdr_region(hdr) != r || !block_next(&h->regions[r], blk))
+        return CAPHEAP_FAULT_BLOCK;
+    if (!(hdr & F_PREV_FREE) != !prev_free)
+        return CAPHEAP_FAULT_PREV_FREE;
+    if ((hdr & F_FREE) && prev_free)
+        return CAPHEAP_FAULT_ADJACENT_FREE;
+    if ((hdr & F_FREE) && prev_footer(blk + size) != size)
+        return CAPHEAP_FAULT_FOOTER;
+    return CAPHEAP_FAULT_NONE;
+}
+
+/* The canaries of a live block or the fill of a free one (poisoning). */
+static bool poison_bad(const char *blk, capheap_check_report_t *rep) {
+    word_t hdr = *hdr_at(blk);
+    if (hdr & F_FREE)
+        return poison_check_free((char *)(uintptr_t)blk, hdr_size(hdr), rep);
+    return !(hdr & F_CONTROL) && poison_check_live(blk, rep);
+}
+
 /* I1-I4 and I7 for region @p r, adding its blocks to the sums; every free
  * block must carry the list walk's mark. */
 static capheap_err_t check_region(checker_t *c, const capheap_heap_t *h,
@@ -80,40 +102,30 @@ static capheap_err_t check_region(checker_t *c, const capheap_heap_t *h,
     const region_t *reg = &h->regions[r];
     word_t prev_free = 0;
     char *blk = reg->first;
-    if ((uintptr_t)payload_of(blk) % ALIGN || reg->end <= blk ||
-        (uintptr_t)payload_of(reg->end) % ALIGN)
+    if (!hdr_aligned(blk) || reg->end <= blk || !hdr_aligned(reg->end))
         return fail(c, blk, CAPHEAP_FAULT_REGION);
-    while (blk < reg->end) {
+    for (; blk < reg->end; blk += hdr_size(*hdr_at(blk))) {
         word_t hdr = *hdr_at(blk);
-        size_t size = hdr_size(hdr);
         word_t is_free = hdr & F_FREE;
-        if (hdr_region(hdr) != r || size < MIN_BLOCK ||
-            size > (size_t)(reg->end - blk))
-            return fail(c, blk, CAPHEAP_FAULT_BLOCK);
-        if (!(hdr & F_PREV_FREE) != !prev_free)
-            return fail(c, blk, CAPHEAP_FAULT_PREV_FREE);
-        if (is_free && prev_free)
-            return fail(c, blk, CAPHEAP_FAULT_ADJACENT_FREE);
-        if (is_free && prev_footer(blk + size) != size)
-            return fail(c, blk, CAPHEAP_FAULT_FOOTER);
+        capheap_fault_t f = block_fault(h, r, blk, prev_free);
+        if (f)
+            return fail(c, blk, f);
         if (is_free && !(hdr & F_LISTED))
             return fail(c, blk, CAPHEAP_FAULT_LIST);
+        if (poison_bad(blk, c->rep))
+            return CAPHEAP_ERR_CORRUPT;
         if (!is_free && (hdr & F_CONTROL)) {
             if ((void *)payload_of(blk) != (void *)reg->ctl)
                 return fail(c, blk, CAPHEAP_FAULT_CONTROL);
             c->controls++;
         } else {
-            if (is_free ? poison_check_free(blk, size, c->rep)
-                        : poison_check_live(blk, c->rep))
-                return CAPHEAP_ERR_CORRUPT;
             c->requested += is_free ? 0 : live_bytes(blk);
-            c->free_bytes += is_free ? size - HDR_BYTES : 0;
+            c->free_size += is_free ? hdr_size(hdr) : 0;
             c->free_count += is_free ? 1 : 0;
             c->used_count += is_free ? 0 : 1;
-            c->block_bytes += size;
+            c->block_bytes += hdr_size(hdr);
         }
         prev_free = is_free;
-        blk += size;
     }
     word_t em = *hdr_at(reg->end);
     if (blk != reg->end ||
@@ -127,7 +139,7 @@ static capheap_err_t check_region(checker_t *c, const capheap_heap_t *h,
 static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
                                const tagctl_t *t) {
     size_t marked = 0;
-    c->free_bytes = c->free_count = c->used_count = c->block_bytes = 0;
+    c->free_size = c->free_count = c->used_count = c->block_bytes = 0;
     c->controls = c->requested = 0;
     capheap_err_t err = mark_lists(c, h, t, &marked);
     for (unsigned r = 0; r < h->region_count && !err; r++) {
@@ -138,9 +150,9 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
     if (!err && c->controls != 1)
         err = fail(c, t, CAPHEAP_FAULT_CONTROL);
     if (!err &&
-        (c->free_bytes != t->free_bytes || c->free_count != t->free_count ||
+        (c->free_size != t->free_size || c->free_count != t->free_count ||
          marked != c->free_count || c->used_count != t->used_count ||
-         c->block_bytes != t->block_bytes || t->min_free > t->free_bytes ||
+         c->block_bytes != t->block_bytes || t->min_free > tag_free_bytes(t) ||
          (CAPHEAP_POISONING && c->requested != tag_requested(t))))
         err = fail(c, t, CAPHEAP_FAULT_COUNTERS);
     return err;
@@ -184,8 +196,7 @@ static capheap_err_t check_tags(capheap_heap_t *heap,
             continue;
         err = check_tag(&c, heap, tags[id]);
         live_blocks += c.used_count;
-        live_room += c.block_bytes - c.free_bytes -
-                     (c.free_count + c.used_count) * HDR_BYTES;
+        live_room += c.block_bytes - c.free_size - c.used_count * HDR_BYTES;
     }
 #if CAPHEAP_OWNERS
     if (!err && only == -1)
@@ -248,34 +259,25 @@ capheap_err_t capheap_heap_check_step(capheap_heap_t *heap,
         char *blk = reg->first;
         word_t prev_free = 0;
         unsigned checked = 0;
-        while (blk < reg->end) {
-            word_t hdr = *hdr_at(blk);
-            size_t size = hdr_size(hdr);
-            word_t is_free = hdr & F_FREE;
-            if (hdr_region(hdr) != cursor->region || size < MIN_BLOCK ||
-                size > (size_t)(reg->end - blk)) {
-                err = fail(&c, blk, CAPHEAP_FAULT_BLOCK);
+        for (; blk < reg->end; blk += hdr_size(*hdr_at(blk))) {
+            bool in_step = (size_t)(blk - reg->first) >= cursor->offset;
+            if (in_step && checked == max_blocks)
+                break;
+            capheap_fault_t f =
+                block_fault(heap, cursor->region, blk, prev_free);
+            /* Before the cursor only I1 matters: the walk must not stray. */
+            if (f == CAPHEAP_FAULT_BLOCK || (f && in_step)) {
+                err = fail(&c, blk, f);
                 break;
             }
-            if ((size_t)(blk - reg->first) >= cursor->offset) {
-                if (checked == max_blocks)
-                    break;
+            if (in_step) {
                 checked++;
-                if (!(hdr & F_PREV_FREE) != !prev_free)
-                    err = fail(&c, blk, CAPHEAP_FAULT_PREV_FREE);
-                else if (is_free && prev_free)
-                    err = fail(&c, blk, CAPHEAP_FAULT_ADJACENT_FREE);
-                else if (is_free && prev_footer(blk + size) != size)
-                    err = fail(&c, blk, CAPHEAP_FAULT_FOOTER);
-                else if (is_free ? poison_check_free(blk, size, c.rep)
-                                 : !(hdr & F_CONTROL) &&
-                                       poison_check_live(blk, c.rep))
+                if (poison_bad(blk, c.rep)) {
                     err = CAPHEAP_ERR_CORRUPT;
-                if (err)
                     break;
+                }
             }
-            prev_free = is_free;
-            blk += size;
+            prev_free = *hdr_at(blk) & F_FREE;
         }
         cursor->blocks += checked;
         max_blocks -= checked;

@@ -1,8 +1,8 @@
 /*
  * error.c - the error hook.
  */
-#include "block.h"
 #include "capheap/port.h"
+#include "heap_internal.h"
 
 static capheap_error_hook_t error_hook;
 static void *error_hook_user;
@@ -37,3 +37,16 @@ void capheap_report_corruption(const capheap_check_report_t *rep,
 const capheap_check_report_t *capheap_error_detail(void) {
     return last_corruption.error ? &last_corruption : NULL;
 }
+
+#if CAPHEAP_ASSERT
+void capheap_assert_failed(const char *what, unsigned line) {
+    capheap_report_error(CAPHEAP_ERR_CORRUPT, (const void *)(uintptr_t)line,
+                         what);
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_trap();
+#else
+    for (;;) {
+    }
+#endif
+}
+#endif

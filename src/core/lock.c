@@ -3,7 +3,7 @@
  * core's own heap_lock() it leaves Valgrind's reports on: what the caller
  * does under it is not the core's metadata.
  */
-#include "block.h"
+#include "heap_internal.h"
 
 #ifndef CAPHEAP_PORT_NONE /* heap.h has them inline, doing nothing */
 void capheap_heap_lock(capheap_heap_t *heap) {

@@ -4,7 +4,7 @@
  */
 #include "cstring.h"
 
-#include "block.h"
+#include "heap_internal.h"
 #include "owners.h"
 
 #if CAPHEAP_OWNERS

@@ -7,7 +7,7 @@
 #ifndef CAPHEAP_CORE_OWNERS_H
 #define CAPHEAP_CORE_OWNERS_H
 
-#include "block.h"
+#include "heap_internal.h"
 
 #if CAPHEAP_OWNERS
 _Static_assert(CAPHEAP_BLOCK_PREFIX_BYTES >= sizeof(word_t),

@@ -18,7 +18,7 @@
 
 #include "cstring.h"
 
-#include "block.h"
+#include "heap_internal.h"
 
 #define HEAD_MAGIC ((word_t)0x5EA1AB1Eu)
 #define TAIL_MAGIC 0x7A11F00Du

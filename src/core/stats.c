@@ -6,22 +6,25 @@
  */
 #include "cstring.h"
 
-#include "block.h"
+#include "block_ops.h"
 #include "poison.h"
 
 static size_t tag_largest(const tagctl_t *t) {
-    if (!t || !t->summary)
+    if (!t)
+        return 0;
+    size_t w = bitmap_words(t->nbins);
+    while (w && !t->bitmap[w - 1])
+        w--;
+    if (!w)
         return 0;
     /* An allocation examines the first CAPHEAP_BIN_SEARCH blocks of its
      * class, so the largest of those in the highest non-empty class is a
      * size it is guaranteed to get. */
-    size_t w = bit_log2(t->summary);
-    size_t b = w * WORD_BITS + bit_log2(t->bitmap[w]);
+    size_t b = (w - 1) * WORD_BITS + bit_log2(t->bitmap[w - 1]);
     size_t best = 0;
     /* A damaged link ends the look (the allocation would fail there). */
     const node_t *n = link_get(t, &t->heads[b]);
-    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH && link_in_span(t, n) &&
-                         block_usable(t, n);
+    for (unsigned i = 0; n && i < CAPHEAP_BIN_SEARCH && free_block_ok(t, n);
          i++, n = link_get(t, &n->next)) {
         if (hdr_size(n->hdr) > best)
             best = hdr_size(n->hdr);
@@ -33,11 +36,10 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
     memset(out, 0, sizeof *out);
     if (!t)
         return;
-    size_t free_sum = t->free_bytes + t->free_count * HDR_BYTES;
-    size_t used_sum = t->block_bytes - free_sum;
     out->total_bytes = t->total;
-    out->free_bytes = t->free_bytes;
-    out->allocated_bytes = used_sum - t->used_count * HDR_BYTES;
+    out->free_bytes = tag_free_bytes(t);
+    out->allocated_bytes =
+        t->block_bytes - t->free_size - t->used_count * HDR_BYTES;
 #if CAPHEAP_POISONING
     out->allocated_bytes = t->requested; /* what usable_size answers */
 #endif
@@ -85,7 +87,7 @@ size_t capheap_heap_free_bytes(capheap_heap_t *heap, unsigned tag) {
         return 0;
     heap_lock(heap);
     const tagctl_t *t = heap_tags(heap)[tag];
-    size_t n = t ? t->free_bytes : 0;
+    size_t n = t ? tag_free_bytes(t) : 0;
     heap_unlock(heap);
     return n;
 }
@@ -121,7 +123,7 @@ size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
     size_t old = 0;
     if (t) {
         old = t->min_free;
-        t->min_free = t->free_bytes;
+        t->min_free = tag_free_bytes(t);
     }
     heap_unlock(heap);
     return old;

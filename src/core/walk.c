@@ -1,7 +1,7 @@
 /*
  * walk.c - visiting blocks: the walker and the interior-pointer lookup.
  */
-#include "block.h"
+#include "heap_internal.h"
 #include "poison.h"
 
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
@@ -9,26 +9,27 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
     heap_lock(heap);
     for (unsigned r = 0; r < heap->region_count && complete; r++) {
         const region_t *reg = &heap->regions[r];
-        for (char *blk = reg->first; blk < reg->end && complete;) {
+        word_t prev_free = 0;
+        for (char *blk = reg->first; blk < reg->end && complete;
+             blk += hdr_size(*hdr_at(blk))) {
             word_t hdr = *hdr_at(blk);
-            size_t size = hdr_size(hdr);
-            if (size < MIN_BLOCK || size > (size_t)(reg->end - blk)) {
-                complete = false; /* corrupt: capheap_heap_check() says where */
+            if (block_fault(heap, r, blk, prev_free)) {
+                complete = false; /* damaged: capheap_heap_check() says how */
                 break;
             }
             capheap_block_info_t info = {
                 .ptr = payload_of(blk),
                 /* A live block's size is what usable_size answers (with
                  * poisoning: the size asked for). */
-                .size = (hdr & (F_FREE | F_CONTROL)) ? size - HDR_BYTES
+                .size = (hdr & (F_FREE | F_CONTROL)) ? hdr_size(hdr) - HDR_BYTES
                                                      : live_bytes(blk),
                 .used = !(hdr & F_FREE),
                 .control = (hdr & F_CONTROL) != 0,
                 .tag = reg->ctl->id,
                 .region = r,
             };
+            prev_free = hdr & F_FREE;
             complete = fn(&info, user);
-            blk += size;
         }
     }
     heap_unlock(heap);
@@ -39,20 +40,13 @@ void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
     void *found = NULL;
     heap_lock(heap);
-    const region_t *best = region_holding(heap, a);
-    for (char *blk = best ? best->first : NULL; blk && blk < best->end;) {
-        word_t hdr = *hdr_at(blk);
-        size_t size = hdr_size(hdr);
-        if (size < MIN_BLOCK || size > (size_t)(best->end - blk))
-            break;
-        if (a < (uintptr_t)blk + size) {
-            if (!(hdr & (F_FREE | F_CONTROL)) &&
-                a >= (uintptr_t)payload_of(blk))
-                found = payload_of(blk);
-            break;
-        }
-        blk += size;
-    }
+    const region_t *reg = region_holding(heap, a);
+    char *blk = reg ? reg->first : NULL;
+    while (blk && blk < reg->end && a >= (uintptr_t)block_next(reg, blk))
+        blk = block_next(reg, blk);
+    if (blk && blk < reg->end && !(*hdr_at(blk) & (F_FREE | F_CONTROL)) &&
+        a >= (uintptr_t)payload_of(blk))
+        found = payload_of(blk);
     heap_unlock(heap);
     return found;
 }

@@ -12,7 +12,7 @@
 
 #include "capheap/caps.h"
 #include "caps/layout.h"
-#include "core/block.h"
+#include "core/free_list.h"
 #include "core/poison.h"
 
 enum { ARENA = 262144, MAX_ALLOC = 65536 + 8, LINE = 32 };

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/block.h"
+#include "core/free_list.h"
 
 /* ---- heap objects ------------------------------------------------------ */
 

@@ -253,14 +253,18 @@ static void damaged_bitmaps_and_counters(void **state) {
         empty++;
     word_t *em = &t->bitmap[empty / WORD_BITS];
     CORRUPT(f, em, *em | ((word_t)1 << (empty % WORD_BITS)), &t->heads[empty]);
-    CORRUPT(f, &t->summary, 0, t);
-    CORRUPT(f, &t->summary, t->summary | ((word_t)1 << (WORD_BITS - 1)), t);
+    /* A bit past the last class. */
+    size_t lw = (t->nbins - 1) / WORD_BITS, past = t->nbins % WORD_BITS;
+    assert_true(past != 0);
+    CORRUPT(f, &t->bitmap[lw], t->bitmap[lw] | (word_t)1 << past,
+            &t->bitmap[lw]);
 
     CORRUPT(f, (word_t *)&t->free_count, t->free_count + 1, t);
-    CORRUPT(f, (word_t *)&t->free_bytes, t->free_bytes - ALIGN, t);
+    CORRUPT(f, (word_t *)&t->free_size, t->free_size - ALIGN, t);
     CORRUPT(f, (word_t *)&t->used_count, t->used_count - 1, t);
     CORRUPT(f, (word_t *)&t->block_bytes, t->block_bytes + ALIGN, t);
-    CORRUPT(f, (word_t *)&t->min_free, t->free_bytes + 1, t);
+    CORRUPT(f, (word_t *)&t->min_free,
+            t->free_size - t->free_count * HDR_BYTES + 1, t);
 }
 
 int main(void) {

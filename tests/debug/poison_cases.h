@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "capheap/debug.h"
-#include "core/block.h"
+#include "core/free_list.h"
 #include "core/poison.h"
 
 #if !CAPHEAP_POISONING

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/block.h"
+#include "core/free_list.h"
 #include "core/poison.h"
 
 #define ARENA 32768

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "capheap/port.h"
-#include "core/block.h"
+#include "core/free_list.h"
 #include "core/owners.h"
 
 #define ARENA 65536

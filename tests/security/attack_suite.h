@@ -33,7 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "core/block.h"
+#include "core/free_list.h"
 #include "core/poison.h"
 #include "multi_heap.h"
 
@@ -683,7 +683,7 @@ static void links_into_counters(void **state) {
     triple(0, 64, &lo, &f, &hi);
     sec_free(f);
     tagctl_t *t0 = (tagctl_t *)(void *)ctl0;
-    write_word(pprev_field(f), (uintptr_t)&t0->free_bytes);
+    write_word(pprev_field(f), (uintptr_t)&t0->free_size);
     alloc_refused(0, 64, CAPHEAP_ERR_CORRUPT, f, NULL);
 }
 

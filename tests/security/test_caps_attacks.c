@@ -14,7 +14,7 @@
 
 #include "capheap/caps.h"
 #include "capheap/sim.h"
-#include "core/block.h"
+#include "core/free_list.h"
 
 #if defined(CAPHEAP_HARDEN) && CAPHEAP_HARDEN
 #define SEC_HARDENED 1
