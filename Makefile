@@ -111,7 +111,7 @@ clang:
 ## fuzz: the libFuzzer harnesses (clang, ASan+UBSan), each FUZZ_SECONDS (60) from its seed corpus
 fuzz: deps
 	$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCAPHEAP_FUZZ=ON \
-	  -DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF
+	  -DCAPHEAP_SANITIZE=address,undefined -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_ASSERTS=ON -DCAPHEAP_BUILD_BENCH=OFF
 	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_HARNESSES))
 	tools/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
