@@ -58,7 +58,6 @@ const capheap_chip_t *bench_caps_moved(const capheap_chip_t *c, uintptr_t by,
     for (unsigned i = 0; i < c->region_count; i++) {
         mv_regions[i] = c->regions[i];
         mv_regions[i].start = mv(c->regions[i].start, by);
-        mv_regions[i].iram_address = mv(c->regions[i].iram_address, by);
     }
     for (unsigned i = 0; i < c->reserved_count; i++) {
         mv_reserved[i] = c->reserved[i];

@@ -21,11 +21,11 @@ static const capheap_mem_type_t types[] = {
     [MB_RADIO] = {"radio RAM", {C(DMA), 0, C(DEFAULT) | DATA}},
 };
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
-    {0x20000000, 0x3000, MB_RAM, 0, false, 0, 0},
-    {0x20003000, 0x400, MB_CODE, 0, false, 0, 0},
-    {0x20003400, 0x400, MB_RADIO, 0, false, 0, 0},
+    {0x20000000, 0x3000, MB_RAM, false, 0, 0},
+    {0x20003000, 0x400, MB_CODE, false, 0, 0},
+    {0x20003400, 0x400, MB_RADIO, false, 0, 0},
 };
 
 const capheap_chip_t microbit_chip = {

@@ -23,16 +23,16 @@ static const capheap_mem_type_t types[] = {
     [MPS2_DMA] = {"DMA SRAM", {C(DMA), 0, C(DEFAULT) | DATA}},
 };
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
-    {0x01000000, 0x4000, MPS2_TCM, 0, false, 0, 0},
-    {0x20000000, 0x400000, MPS2_SRAM, 0, false, 0, 0},
-    {0x21000000, 0x40000, MPS2_DMA, 0, false, 0, 0},
+    {0x01000000, 0x4000, MPS2_TCM, false, 0, 0},
+    {0x20000000, 0x400000, MPS2_SRAM, false, 0, 0},
+    {0x21000000, 0x40000, MPS2_DMA, false, 0, 0},
 };
 
 /* The main stack: the top 64 KiB of SSRAM 2&3 (mps2.ld). */
 static const capheap_reserved_t reserved[] = {
-    {MPS2_STACK_BOTTOM, 0x20400000, "main stack", 0, 0},
+    {MPS2_STACK_BOTTOM, 0x20400000, 0, 0}, /* main stack */
 };
 
 const capheap_chip_t mps2_chip = {

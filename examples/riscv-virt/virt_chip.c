@@ -21,11 +21,11 @@ static const capheap_mem_type_t types[] = {
     [VIRT_DMA] = {"DMA RAM", {C(DMA), 0, C(DEFAULT) | DATA}},
 };
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
-    {0x80100000, 0x10000, VIRT_IRAM, 0, false, 0, 0},
-    {0x80200000, 0x100000, VIRT_DRAM, 0, false, 0, 0},
-    {0x80400000, 0x40000, VIRT_DMA, 0, false, 0, 0},
+    {0x80100000, 0x10000, VIRT_IRAM, false, 0, 0},
+    {0x80200000, 0x100000, VIRT_DRAM, false, 0, 0},
+    {0x80400000, 0x40000, VIRT_DMA, false, 0, 0},
 };
 
 const capheap_chip_t virt_chip = {

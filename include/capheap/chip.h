@@ -29,7 +29,8 @@ typedef struct {
     uint32_t caps[CAPHEAP_PRIOS]; /**< CAPHEAP_CAP_* bits per level */
 } capheap_mem_type_t;
 
-/** Chip options that select optional regions and reservations. */
+/** Chip options that select optional regions and reservations (8 bits:
+ * capheap_region_desc_t's when/unless hold them). */
 enum {
     CAPHEAP_OPT_PSRAM = 1u << 0,       /**< external PSRAM is fitted */
     CAPHEAP_OPT_RTC_HEAP = 1u << 1,    /**< RTC fast memory is heap */
@@ -39,28 +40,39 @@ enum {
     CAPHEAP_OPT_IRAM_8BIT = 1u << 5, /**< IRAM takes byte accesses (emulated) */
 };
 
-/** A region of RAM as the chip has it. */
+/**
+ * A region of RAM as the chip has it: one contiguous range of one memory
+ * type, as long as the RAM runs (not the vendor's pool or bank split:
+ * capheap_caps_init() merges touching pieces of one type anyway, as
+ * ESP-IDF does). Where an option changes a range's type, two records
+ * cover it, one with @c when and one with @c unless that option.
+ *
+ * Format changed in issue #11 (API change): the per-region
+ * @c iram_address is gone (the chip's capheap_alias_t windows give every
+ * instruction-bus address), and @c when / @c unless are 8 bits wide. On a
+ * 32-bit target a record is 12 bytes.
+ */
 typedef struct {
-    uintptr_t start;        /**< data-bus address */
-    size_t size;            /**< bytes; for PSRAM the largest fitted */
-    uint8_t type;           /**< index into the chip's types */
-    uintptr_t iram_address; /**< instruction-bus address of start, for
-                                 dual-mapped D/IRAM (0: none); the vendor's
-                                 figure, checked against the chip's alias */
-    bool startup_stack;     /**< holds ROM start-up stacks: heap only after
-                                 capheap_caps_enable_nonos_stack_heaps() */
-    uint32_t when;          /**< CAPHEAP_OPT_* bits that must all be set
-                                 for the region to exist (0: always) */
-    uint32_t unless;        /**< CAPHEAP_OPT_* bits any of which removes it */
+    uintptr_t start;    /**< data-bus address */
+    size_t size;        /**< bytes; for PSRAM the largest fitted */
+    uint8_t type;       /**< index into the chip's types */
+    bool startup_stack; /**< holds ROM start-up stacks: heap only after
+                             capheap_caps_enable_nonos_stack_heaps() */
+    uint8_t when;       /**< CAPHEAP_OPT_* bits that must all be set for
+                             the region to exist (0: always) */
+    uint8_t unless;     /**< CAPHEAP_OPT_* bits any of which removes it */
 } capheap_region_desc_t;
 
-/** A range of addresses that is not heap. */
+/**
+ * A range of addresses that is not heap. Say why in a comment beside the
+ * entry: since issue #11 (API change) the record has no name, which no
+ * program printed (an overlap with one is reported as "chip reservation").
+ */
 typedef struct {
-    uintptr_t start;  /**< first byte */
-    uintptr_t end;    /**< one past the last byte */
-    const char *name; /**< why it is reserved */
-    uint32_t when;    /**< as in capheap_region_desc_t */
-    uint32_t unless;  /**< as in capheap_region_desc_t */
+    uintptr_t start; /**< first byte */
+    uintptr_t end;   /**< one past the last byte */
+    uint8_t when;    /**< as in capheap_region_desc_t */
+    uint8_t unless;  /**< as in capheap_region_desc_t */
 } capheap_reserved_t;
 
 /** How a chip's data RAM is also seen on the instruction bus. */
@@ -83,7 +95,8 @@ typedef struct {
     const char *name;                /**< "esp32", ... */
     const capheap_mem_type_t *types; /**< memory types */
     uint8_t type_count;
-    const capheap_region_desc_t *regions; /**< sorted by address */
+    const capheap_region_desc_t *regions; /**< sorted by address; no two
+                                               selected at once overlap */
     uint16_t region_count;
     const capheap_reserved_t *reserved; /**< default reservations */
     uint16_t reserved_count;

@@ -64,7 +64,7 @@ extern "C" {
  * - every region starting below the limit moves up by
  *   CAPHEAP_SIM_LOW_OFFSET, and the regions are sorted again;
  * - every address inside a moved region or below the limit moves with it:
- *   reservations and alias windows (by their start), regions' iram_address,
+ *   reservations and alias windows (by their start),
  *   app_dram_start, app_dram_start_bt, app_iram_start; dma_lo/dma_hi when
  *   both lie in one moved region. 0 ("none") stays 0.
  *

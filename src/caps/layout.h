@@ -16,18 +16,19 @@ typedef struct {
 /** Smallest piece of a region kept after reservations are cut out. */
 #define CAPHEAP_LAYOUT_MIN_PIECE 64u
 
-/** Most reservations considered at once (chip + application + extra). */
-#define CAPHEAP_LAYOUT_MAX_RESERVED 64u
-
 /**
  * The regions of @p chip selected by @p opts, minus every reservation (the
  * chip's, the application's .data/.bss and IRAM code, @p extra), cut around
  * them (holes split a region), pieces under CAPHEAP_LAYOUT_MIN_PIECE bytes
  * dropped, touching pieces of one type and start-up flag merged; sorted by
- * address. Pure: reads only the descriptions.
- * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (too many reservations, a
- *         reservation with end < start, bad type index); CAPHEAP_ERR_OVERLAP
- *         (two reservations overlap; *bad_out names one);
+ * address. Pure: reads only the descriptions, copies none of them (any
+ * number of reservations). O(R * (P + N) + N^2) for R regions, P pieces
+ * and N reservations: tables are small.
+ * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG (a reservation with
+ *         end < start, bad type index); CAPHEAP_ERR_OVERLAP (two
+ *         reservations overlap; *bad_out names the later one in the order
+ *         chip, application .data/.bss, application IRAM code, @p extra,
+ *         "chip reservation" for the chip's own, which have no names);
  *         CAPHEAP_ERR_NO_SLOT (more than @p cap pieces).
  */
 capheap_err_t capheap_layout_build(const capheap_chip_t *chip,

@@ -35,78 +35,35 @@ static const capheap_mem_type_t types[] = {
 #define SINGLE CAPHEAP_OPT_SINGLE_CORE
 #define I8     CAPHEAP_OPT_IRAM_8BIT
 
-/* start, size, type, iram alias, startup stack, when, unless */
-#define DRAM8K(a)                                                              \
-    { a, 0x2000, DRAM, 0, false, 0, 0 }
-#define IRAM8K(a)                                                              \
-    {a, 0x2000, IRAM, 0, false, 0, I8}, {                                      \
-        a, 0x2000, IRAM_8BIT, 0, false, I8, 0                                  \
-    }
-
+/* start, size, type, startup stack, when, unless. One record per run of
+ * one type: ESP-IDF's table lists the same RAM in its 8 KiB pools (16-0 on
+ * the data bus, 0-5 on the instruction bus), whose pieces it merges again. */
 static const capheap_region_desc_t regions[] = {
-    {0x3F800000, 0x400000, SPIRAM, 0, false, PSRAM,
-     0},                                            /* external, up to 4 MiB */
-    {0x3FF80000, 0x2000, RTCRAM, 0, false, RTC, 0}, /* RTC fast memory */
-    DRAM8K(0x3FFAE000),                             /* pool 16, ROM data */
-    {0x3FFB0000, 0x8000, DRAM, 0, false, 0, 0},     /* pool 15, BT shared */
-    {0x3FFB8000, 0x8000, DRAM, 0, false, 0, 0},     /* pool 14, BT data */
-    DRAM8K(0x3FFC0000),
-    DRAM8K(0x3FFC2000),
-    DRAM8K(0x3FFC4000), /* pools 10-13 */
-    DRAM8K(0x3FFC6000),
-    DRAM8K(0x3FFC8000),
-    DRAM8K(0x3FFCA000),
-    DRAM8K(0x3FFCC000),
-    DRAM8K(0x3FFCE000),
-    DRAM8K(0x3FFD0000),
-    DRAM8K(0x3FFD2000),
-    DRAM8K(0x3FFD4000),
-    DRAM8K(0x3FFD6000),
-    DRAM8K(0x3FFD8000),
-    DRAM8K(0x3FFDA000),
-    DRAM8K(0x3FFDC000),
-    DRAM8K(0x3FFDE000),
-    /* D/IRAM: the same SRAM as 0x400A0000-0x400C0000, word order inverted;
-     * the ROM's start-up stacks live here until the scheduler runs. */
-    {0x3FFE0000, 0x4000, DIRAM, 0x400BC000, true, 0, 0}, /* pool 9 blk 1 */
-    {0x3FFE4000, 0x4000, DIRAM, 0x400B8000, true, 0, 0}, /* pool 9 blk 0 */
-    {0x3FFE8000, 0x8000, DIRAM, 0x400B0000, true, 0, 0}, /* pool 8 */
-    {0x3FFF0000, 0x8000, DIRAM, 0x400A8000, true, 0, 0}, /* pool 7 */
-    {0x3FFF8000, 0x4000, DIRAM, 0x400A4000, true, 0, 0}, /* pool 6 blk 1 */
-    {0x3FFFC000, 0x4000, DIRAM, 0x400A0000, true, 0, 0}, /* pool 6 blk 0 */
-    {0x40070000, 0x8000, IRAM, 0, false, 0, 0},          /* pool 0, PRO cache */
-    {0x40078000, 0x8000, IRAM, 0, false, 0, 0},          /* pool 1, APP cache */
-    IRAM8K(0x40080000),
-    IRAM8K(0x40082000),
-    IRAM8K(0x40084000), /* pools 2-5 */
-    IRAM8K(0x40086000),
-    IRAM8K(0x40088000),
-    IRAM8K(0x4008A000),
-    IRAM8K(0x4008C000),
-    IRAM8K(0x4008E000),
-    IRAM8K(0x40090000),
-    IRAM8K(0x40092000),
-    IRAM8K(0x40094000),
-    IRAM8K(0x40096000),
-    IRAM8K(0x40098000),
-    IRAM8K(0x4009A000),
-    IRAM8K(0x4009C000),
-    IRAM8K(0x4009E000),
+    {0x3F800000, 0x400000, SPIRAM, false, PSRAM, 0}, /* external, to 4 MiB */
+    {0x3FF80000, 0x2000, RTCRAM, false, RTC, 0},     /* RTC fast memory */
+    {0x3FFAE000, 0x32000, DRAM, false, 0, 0},        /* pools 16-10 */
+    /* D/IRAM, pools 9-6: the same SRAM as 0x400A0000-0x400C0000, word order
+     * inverted; the ROM's start-up stacks live here until the scheduler. */
+    {0x3FFE0000, 0x20000, DIRAM, true, 0, 0},
+    {0x40070000, 0x10000, IRAM, false, 0, 0}, /* pools 0-1, flash caches */
+    /* Pools 2-5: byte access emulated with the single-core option. */
+    {0x40080000, 0x20000, IRAM, false, 0, I8},
+    {0x40080000, 0x20000, IRAM_8BIT, false, I8, 0},
 };
 
-/* start, end, name, when, unless */
+/* start, end, when, unless; why, as ESP-IDF names it */
 static const capheap_reserved_t reserved[] = {
-    {0x3F800000, 0x3FC00000, "PSRAM window (no PSRAM fitted)", 0, PSRAM},
-    {0x3FFAE000, 0x3FFAE6E0, "ROM data", 0, 0},
-    {0x3FFAE6E0, 0x3FFAFF10, "Bluetooth controller data", BT, 0},
-    {0x3FFB0000, 0x3FFB6388, "Bluetooth exchange memory", BT, 0},
-    {0x3FFB8000, 0x3FFB9A20, "Bluetooth controller BSS", BT, 0},
-    {0x3FFBDB28, 0x3FFBDB5C, "Bluetooth controller misc", BT, 0},
-    {0x3FFE0000, 0x3FFE0440, "ROM PRO CPU data", 0, 0},
-    {0x3FFE3F20, 0x3FFE4350, "ROM APP CPU data", 0, SINGLE},
-    {0x3FFF8000, 0x40000000, "trace memory", TRACE, 0},
-    {0x40070000, 0x40078000, "PRO CPU flash cache", 0, 0},
-    {0x40078000, 0x40080000, "APP CPU flash cache", 0, SINGLE},
+    {0x3F800000, 0x3FC00000, 0, PSRAM},  /* PSRAM window, no PSRAM fitted */
+    {0x3FFAE000, 0x3FFAE6E0, 0, 0},      /* ROM data */
+    {0x3FFAE6E0, 0x3FFAFF10, BT, 0},     /* Bluetooth controller data */
+    {0x3FFB0000, 0x3FFB6388, BT, 0},     /* Bluetooth exchange memory */
+    {0x3FFB8000, 0x3FFB9A20, BT, 0},     /* Bluetooth controller BSS */
+    {0x3FFBDB28, 0x3FFBDB5C, BT, 0},     /* Bluetooth controller misc */
+    {0x3FFE0000, 0x3FFE0440, 0, 0},      /* ROM PRO CPU data */
+    {0x3FFE3F20, 0x3FFE4350, 0, SINGLE}, /* ROM APP CPU data */
+    {0x3FFF8000, 0x40000000, TRACE, 0},  /* trace memory */
+    {0x40070000, 0x40078000, 0, 0},      /* PRO CPU flash cache */
+    {0x40078000, 0x40080000, 0, SINGLE}, /* APP CPU flash cache */
 };
 
 static const capheap_alias_t aliases[] = {

@@ -22,24 +22,23 @@ static const capheap_mem_type_t types[] = {
 
 #define RTC CAPHEAP_OPT_RTC_HEAP
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
-    {0x3FC80000, 0x20000, RAM, 0x40380000, false, 0, 0},           /* level 1 */
-    {0x3FCA0000, 0x20000, RAM, 0x403A0000, false, 0, 0},           /* level 2 */
-    {0x3FCC0000, 0x1C710, RETENTION_RAM, 0x403C0000, false, 0, 0}, /* lvl 3 */
+    {0x3FC80000, 0x40000, RAM, false, 0, 0},           /* levels 1-2 */
+    {0x3FCC0000, 0x1C710, RETENTION_RAM, false, 0, 0}, /* lvl 3 */
     /* From SOC_ROM_STACK_START - SOC_ROM_STACK_SIZE (0x3FCDE710 - 0x2000):
      * the ROM's start-up stack. */
-    {0x3FCDC710, 0x38F0, RETENTION_RAM, 0x403DC710, true, 0, 0},
-    {0x50000000, 0x2000, RTCRAM, 0, false, RTC, 0}, /* RTC memory */
+    {0x3FCDC710, 0x38F0, RETENTION_RAM, true, 0, 0},
+    {0x50000000, 0x2000, RTCRAM, false, RTC, 0}, /* RTC memory */
 };
 
-/* start, end, name, when, unless */
+/* start, end, when, unless; why */
 static const capheap_reserved_t reserved[] = {
     /* memory_layout_utils.c: the ROM layout table's dram0_rtos_reserved_start
      * (0x3FCDF060 in the ESP32-C3 ROM) to SOC_DIRAM_DRAM_HIGH. */
-    {0x3FCDF060, 0x3FCE0000, "ROM .bss/.data", 0, 0},
+    {0x3FCDF060, 0x3FCE0000, 0, 0}, /* ROM .bss/.data */
     /* memory.ld.in rtc_reserved_seg: RTC timer data (24 bytes) at the top. */
-    {0x50001FE8, 0x50002000, "RTC reserved data", RTC, 0},
+    {0x50001FE8, 0x50002000, RTC, 0}, /* RTC reserved data */
 };
 
 static const capheap_alias_t aliases[] = {

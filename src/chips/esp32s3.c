@@ -32,42 +32,37 @@ static const capheap_mem_type_t types[] = {
 #define RTC   CAPHEAP_OPT_RTC_HEAP
 #define TRACE CAPHEAP_OPT_TRACE_MEM
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
     /* SOC_EXTRAM_DATA_LOW..HIGH, shared with flash .rodata: reserve what
      * that mapping takes below the PSRAM through the extra reservations. */
-    {0x3C000000, 0x2000000, SPIRAM, 0, false, PSRAM, 0},
-    {0x3FC88000, 0x8000, RAM, 0x40378000, false, 0, 0},  /* level 2 */
-    {0x3FC90000, 0x10000, RAM, 0x40380000, false, 0, 0}, /* level 3 */
-    {0x3FCA0000, 0x10000, RAM, 0x40390000, false, 0, 0}, /* level 4 */
-    {0x3FCB0000, 0x10000, RAM, 0x403A0000, false, 0, 0}, /* level 5 */
-    {0x3FCC0000, 0x10000, RAM, 0x403B0000, false, 0, 0}, /* level 6 */
-    {0x3FCD0000, 0x10000, RAM, 0x403C0000, false, 0, 0}, /* level 7 */
-    {0x3FCE0000, 0x9710, RAM, 0x403D0000, false, 0, 0},  /* level 8 */
+    {0x3C000000, 0x2000000, SPIRAM, false, PSRAM, 0},
+    /* Levels 2-8 of D/IRAM (ESP-IDF lists them one by one). */
+    {0x3FC88000, 0x61710, RAM, false, 0, 0},
     /* From SOC_ROM_STACK_START - SOC_ROM_STACK_SIZE (0x3FCEB710 - 0x2000):
      * the ROM's start-up stacks, PRO then APP CPU (..0x3FCED710). */
-    {0x3FCE9710, 0x68F0, RAM, 0x403D9710, true, 0, 0},
+    {0x3FCE9710, 0x68F0, RAM, true, 0, 0},
     /* SRAM2 beside the default 32 KiB data cache (level 9). */
-    {0x3FCF0000, 0x8000, DRAM, 0, false, 0, 0},
+    {0x3FCF0000, 0x8000, DRAM, false, 0, 0},
     /* SRAM0 beside the default 16 KiB instruction cache (level 1). */
-    {0x40374000, 0x4000, IRAM, 0, false, 0, 0},
-    {0x600FE000, 0x2000, RTCRAM, 0, false, RTC, 0}, /* RTC fast memory */
+    {0x40374000, 0x4000, IRAM, false, 0, 0},
+    {0x600FE000, 0x2000, RTCRAM, false, RTC, 0}, /* RTC fast memory */
 };
 
-/* start, end, name, when, unless */
+/* start, end, when, unless; why */
 static const capheap_reserved_t reserved[] = {
     /* CONFIG_ESP32S3_TRACEMEM_RESERVE_DRAM (0x8000, both banks) split over
      * TRACEMEM_BLK0_ADDR and TRACEMEM_BLK1_ADDR (soc/tracemem_config.h). */
-    {0x3FCD0000, 0x3FCD4000, "trace memory block 0", TRACE, 0},
-    {0x3FCE0000, 0x3FCE4000, "trace memory block 1", TRACE, 0},
+    {0x3FCD0000, 0x3FCD4000, TRACE, 0}, /* trace memory block 0 */
+    {0x3FCE0000, 0x3FCE4000, TRACE, 0}, /* trace memory block 1 */
     /* memory_layout_utils.c: the ROM layout table's dram0_rtos_reserved_start
      * (0x3FCEEE34 in the ESP32-S3 ROM) to SOC_DIRAM_DRAM_HIGH. */
-    {0x3FCEEE34, 0x3FCF0000, "ROM .bss/.data", 0, 0},
+    {0x3FCEEE34, 0x3FCF0000, 0, 0}, /* ROM .bss/.data */
     /* iram_code_2: _iram_start is 0x40374000 with the 16 KiB I-cache and the
      * linker fills these 16 KiB before it spills into D/IRAM. */
-    {0x40374000, 0x40378000, "application IRAM code (I-bus)", 0, 0},
+    {0x40374000, 0x40378000, 0, 0}, /* application IRAM code (I-bus) */
     /* memory.ld.in rtc_reserved_seg: RTC timer data (24 bytes) at the top. */
-    {0x600FFFE8, 0x60100000, "RTC reserved data", RTC, 0},
+    {0x600FFFE8, 0x60100000, RTC, 0}, /* RTC reserved data */
 };
 
 static const capheap_alias_t aliases[] = {

@@ -22,10 +22,10 @@ static const capheap_mem_type_t types[] = {
               0, 0}},
 };
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
-    {0x60000000, 0x400000, RAM, 0, false, 0, 0},
-    {0x60800000, 0x400000, RAM, 0, false, 0, 0},
+    {0x60000000, 0x400000, RAM, false, 0, 0},
+    {0x60800000, 0x400000, RAM, false, 0, 0},
 };
 
 const capheap_chip_t capheap_chip_host = {

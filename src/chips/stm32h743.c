@@ -36,24 +36,22 @@ static const capheap_mem_type_t types[] = {
 
 #define RTC CAPHEAP_OPT_RTC_HEAP
 
-/* start, size, type, iram alias, startup stack, when, unless */
+/* start, size, type, startup stack, when, unless */
 static const capheap_region_desc_t regions[] = {
-    {0x00000000, 0x10000, ITCM, 0, false, 0, 0},     /* ITCM-RAM, 64 KiB */
-    {0x20000000, 0x20000, DTCM, 0, false, 0, 0},     /* DTCM-RAM, 128 KiB */
-    {0x24000000, 0x80000, AXISRAM, 0, false, 0, 0},  /* D1 AXI SRAM, 512 KiB */
-    {0x30000000, 0x20000, D2SRAM, 0, false, 0, 0},   /* D2 SRAM1, 128 KiB */
-    {0x30020000, 0x20000, D2SRAM, 0, false, 0, 0},   /* D2 SRAM2, 128 KiB */
-    {0x30040000, 0x8000, D2SRAM, 0, false, 0, 0},    /* D2 SRAM3, 32 KiB */
-    {0x38000000, 0x10000, SRAM4, 0, false, 0, 0},    /* D3 SRAM4, 64 KiB */
-    {0x38800000, 0x1000, BKPSRAM, 0, false, RTC, 0}, /* backup SRAM, 4 KiB */
+    {0x00000000, 0x10000, ITCM, false, 0, 0},     /* ITCM-RAM, 64 KiB */
+    {0x20000000, 0x20000, DTCM, false, 0, 0},     /* DTCM-RAM, 128 KiB */
+    {0x24000000, 0x80000, AXISRAM, false, 0, 0},  /* D1 AXI SRAM, 512 KiB */
+    {0x30000000, 0x48000, D2SRAM, false, 0, 0},   /* D2 SRAM1-3, 288 KiB */
+    {0x38000000, 0x10000, SRAM4, false, 0, 0},    /* D3 SRAM4, 64 KiB */
+    {0x38800000, 0x1000, BKPSRAM, false, RTC, 0}, /* backup SRAM, 4 KiB */
 };
 
-/* start, end, name, when, unless */
+/* start, end, when, unless; why */
 static const capheap_reserved_t reserved[] = {
     /* ITCM starts at address 0, the null pointer, which no heap block may
      * have; 1 KiB also holds a vector table relocated to ITCM (16 + 150
      * vectors, VTOR-aligned to 1 KiB). */
-    {0x00000000, 0x00000400, "null pointer, vector table", 0, 0},
+    {0x00000000, 0x00000400, 0, 0}, /* null pointer, vector table */
 };
 
 const capheap_chip_t capheap_chip_stm32h743 = {

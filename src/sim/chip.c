@@ -106,7 +106,6 @@ static bool fill(copy_t *c) {
             if (collides(c, r.start, r.start + r.size))
                 return false;
         }
-        r.iram_address = point(o, r.iram_address);
         c->regions[i] = r;
     }
     sort_regions(c->regions, o->region_count);

@@ -32,8 +32,7 @@ static int setup(void **state) {
     static capheap_chip_t chip;
     arena = ts_arena(ARENA);
     memset(arena, 0, ARENA);
-    region =
-        (capheap_region_desc_t){(uintptr_t)arena, ARENA, 0, 0, false, 0, 0};
+    region = (capheap_region_desc_t){(uintptr_t)arena, ARENA, 0, false, 0, 0};
     chip = (capheap_chip_t){.name = "arena",
                             .types = types,
                             .type_count = 1,
@@ -119,9 +118,9 @@ static void *boot_two_types(void) {
     void *a = ts_arena(ARENA);
     memset(a, 0, ARENA);
     regions[0] =
-        (capheap_region_desc_t){(uintptr_t)a, ARENA / 2, 0, 0, false, 0, 0};
+        (capheap_region_desc_t){(uintptr_t)a, ARENA / 2, 0, false, 0, 0};
     regions[1] = (capheap_region_desc_t){
-        (uintptr_t)a + ARENA / 2, ARENA / 2, 1, 0, false, 0, 0};
+        (uintptr_t)a + ARENA / 2, ARENA / 2, 1, false, 0, 0};
     chip = (capheap_chip_t){.name = "two",
                             .types = types,
                             .type_count = 2,
@@ -262,7 +261,7 @@ static void exec_block_stays_inside_the_window(void **state) {
     unsigned char *a = ts_arena(2 * HALF);
     unsigned char *ibus = ts_arena(HALF); /* addresses only: never touched */
     memset(a, 0, 2 * HALF);
-    region = (capheap_region_desc_t){(uintptr_t)a, 2 * HALF, 0, 0, false, 0, 0};
+    region = (capheap_region_desc_t){(uintptr_t)a, 2 * HALF, 0, false, 0, 0};
     alias = (capheap_alias_t){CAPHEAP_ALIAS_LINEAR, (uintptr_t)a,
                               (uintptr_t)a + HALF, (uintptr_t)ibus};
     chip = (capheap_chip_t){.name = "window",

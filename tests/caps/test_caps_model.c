@@ -610,8 +610,10 @@ static void check_caps(model_t *M, const mblock_t *b, size_t align, size_t n) {
         const capheap_reserved_t *rv = &M->chip->reserved[i];
         if (selected(M->opts.flags, rv->when, rv->unless) &&
             intersects(b->dlo, b->dhi, rv->start, rv->end))
-            mfail(M, __FILE__, __LINE__, "block %p [0x%zx, 0x%zx) in %s",
-                  (void *)b->p, (size_t)b->dlo, (size_t)b->dhi, rv->name);
+            mfail(M, __FILE__, __LINE__,
+                  "block %p [0x%zx, 0x%zx) in reservation %u [0x%zx, 0x%zx)",
+                  (void *)b->p, (size_t)b->dlo, (size_t)b->dhi, i,
+                  (size_t)rv->start, (size_t)rv->end);
     }
     uintptr_t ds = M->chip->app_dram_start;
     if ((M->opts.flags & CAPHEAP_OPT_BT) && M->chip->app_dram_start_bt)

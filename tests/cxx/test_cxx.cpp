@@ -131,11 +131,10 @@ void native_caps() {
                            reinterpret_cast<std::uintptr_t>(dmaram);
     capheap_region_desc_t regions[2] = {};
     regions[ram_first ? 0 : 1] = {
-        reinterpret_cast<std::uintptr_t>(ram), sizeof ram, 0, 0, false, 0, 0};
+        reinterpret_cast<std::uintptr_t>(ram), sizeof ram, 0, false, 0, 0};
     regions[ram_first ? 1 : 0] = {reinterpret_cast<std::uintptr_t>(dmaram),
                                   sizeof dmaram,
                                   1,
-                                  0,
                                   false,
                                   0,
                                   0};

@@ -335,7 +335,7 @@ static void observer_of_a_heap(void **state) {
          {CAPHEAP_CAP_8BIT | CAPHEAP_CAP_32BIT,
           CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL, 0}},
     };
-    capheap_region_desc_t region = {(uintptr_t)arena, ARENA, 0, 0, false, 0, 0};
+    capheap_region_desc_t region = {(uintptr_t)arena, ARENA, 0, false, 0, 0};
     capheap_chip_t chip = {.name = "arena",
                            .types = types,
                            .type_count = 1,

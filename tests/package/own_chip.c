@@ -30,9 +30,9 @@ capheap_chip_t pt_chip = {.name = "package-test",
  * linker's. */
 void pt_chip_setup(void) {
     capheap_region_desc_t tcm = {
-        (uintptr_t)pt_tcm, PT_RAM_SIZE, 0, 0, false, 0, 0};
+        (uintptr_t)pt_tcm, PT_RAM_SIZE, 0, false, 0, 0};
     capheap_region_desc_t sram = {
-        (uintptr_t)pt_sram, PT_RAM_SIZE, 1, 0, false, 0, 0};
+        (uintptr_t)pt_sram, PT_RAM_SIZE, 1, false, 0, 0};
     bool tcm_first = (uintptr_t)pt_tcm < (uintptr_t)pt_sram;
     regions[0] = tcm_first ? tcm : sram;
     regions[1] = tcm_first ? sram : tcm;

@@ -42,9 +42,9 @@ static capheap_region_desc_t board_regions[2];
  * @return the number of regions */
 static inline uint16_t board_regions_setup(bool dma_only) {
     capheap_region_desc_t sram = {
-        (uintptr_t)board_sram, BOARD_SRAM, BOARD_T_SRAM, 0, false, 0, 0};
+        (uintptr_t)board_sram, BOARD_SRAM, BOARD_T_SRAM, false, 0, 0};
     capheap_region_desc_t dma = {
-        (uintptr_t)board_dma, BOARD_DMA, BOARD_T_DMA, 0, false, 0, 0};
+        (uintptr_t)board_dma, BOARD_DMA, BOARD_T_DMA, false, 0, 0};
     uint16_t n = 0;
     if (dma_only) {
         board_regions[n++] = dma;

@@ -38,9 +38,9 @@ static const capheap_mem_type_t my_types[] = {
                 {C(DMA), C(DEFAULT) | C(INTERNAL) | C(8BIT) | C(32BIT), 0}},
 };
 static const capheap_region_desc_t my_regions[] = {
-    {TCM_AT, 0x10000, TCM, 0, false, 0, 0},
-    {SRAM_AT, 0x40000, SRAM, 0, false, 0, 0},
-    {DMA_AT, 0x20000, DMARAM, 0, false, 0, 0},
+    {TCM_AT, 0x10000, TCM, false, 0, 0},
+    {SRAM_AT, 0x40000, SRAM, false, 0, 0},
+    {DMA_AT, 0x20000, DMARAM, false, 0, 0},
 };
 static const capheap_chip_t my_chip = {
     .name = "my-board",
@@ -61,7 +61,7 @@ static const capheap_mem_type_t dma_only_types[] = {
     {"DMA", {C(DMA) | C(8BIT) | C(32BIT), 0, 0}},
 };
 static const capheap_region_desc_t dma_only_regions[] = {
-    {DMA_AT, 0x20000, 0, 0, false, 0, 0},
+    {DMA_AT, 0x20000, 0, false, 0, 0},
 };
 static const capheap_chip_t dma_only_chip = {
     .name = "dma-only",

@@ -252,7 +252,7 @@ int main(void) {
     uintptr_t at = irq_platform_heap_base;
     for (unsigned t = 0; t < TYPES; t++) {
         chip_regions[t] =
-            (capheap_region_desc_t){at, sizes[t], (uint8_t)t, 0, false, 0, 0};
+            (capheap_region_desc_t){at, sizes[t], (uint8_t)t, false, 0, 0};
         if (t == 1) {
             chip.dma_lo = at;
             chip.dma_hi = at + sizes[t];

@@ -30,8 +30,8 @@ static const capheap_mem_type_t types[] = {
 };
 
 static const capheap_region_desc_t regions[] = {
-    {0x20100000, 0x20000, 0, 0, false, 0, 0},
-    {0x20200000, 0x8000, 1, 0, false, 0, 0},
+    {0x20100000, 0x20000, 0, false, 0, 0},
+    {0x20200000, 0x8000, 1, false, 0, 0},
 };
 
 static const capheap_chip_t board = {
