@@ -88,11 +88,17 @@ static const char *name_of(const capheap_chip_t *chip) {
 /* "capheap: system heap: " and the pieces that are not NULL, then a line
  * end: the start-up's messages, without the formatter (capheap/output.h),
  * which a program that prints nothing else does not link. */
-static void say(const char *a, const char *b, const char *c, const char *d) {
-    const char *piece[] = {"capheap: system heap: ", a, b, c, d, "\n"};
-    for (unsigned i = 0; i < sizeof piece / sizeof *piece; i++)
-        if (piece[i])
-            capheap_print_str(piece[i]);
+CAPHEAP_NOINLINE static void say(const char *a, const char *b, const char *c,
+                                 const char *d) {
+    capheap_print_str("capheap: system heap: ");
+    capheap_print_str(a);
+    if (b)
+        capheap_print_str(b);
+    if (c)
+        capheap_print_str(c);
+    if (d)
+        capheap_print_str(d);
+    capheap_print_str("\n");
 }
 
 #if CAPHEAP_SYSTEM_SIM
@@ -157,6 +163,9 @@ static capheap_err_t build(const capheap_chip_t *chip,
     if (err)
         return err;
 #endif
+#ifndef CAPHEAP_SYSTEM_CHIP
+    /* With a build-time chip there always is one (a named chip is never
+     * NULL): no message to keep. */
     if (!chip) {
         say("no chip named: call capheap_esp_set_chip() or "
             "capheap_system_set_chip(), or build with "
@@ -165,6 +174,7 @@ static capheap_err_t build(const capheap_chip_t *chip,
             NULL, NULL, NULL);
         return CAPHEAP_ERR_NO_CHIP;
     }
+#endif
     err = capheap_caps_init(&global, chip, &o, reserved, reserved_count);
     if (err) {
         say("cannot build the heaps of chip ", name_of(chip), ": ",
