@@ -123,7 +123,7 @@ cross:
 size:
 	tools/cross.sh size
 
-## size-check: fail if a component grows past its limit (tools/size/budgets)
+## size-check: issue #11's footprint: the ESP32 program and the core-only program against their limits (tools/size/budgets), where their bytes are, M0+ and RV32IMC reported
 size-check:
 	tools/cross.sh budget
 

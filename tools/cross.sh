@@ -2,10 +2,16 @@
 # Cross builds of capheap for the MCUs it targets, and their code size.
 #   tools/cross.sh          build every target (warnings are errors)
 #   tools/cross.sh size     build, then print text/data/bss per component
+#   tools/cross.sh budget   build, then issue #11's footprint: the ESP32
+#                           program and the core-only program of tools/size
+#                           against tools/size/budgets (Cortex-M4F), where
+#                           their bytes are, and the same for M0+ and
+#                           RV32IMC (reported); fails over a limit
 # Targets: Cortex-M0+ (no CLZ: the portable bit scan), Cortex-M4F and
 # Cortex-M33 with arm-none-eabi-gcc and newlib, RV32IMC (the ESP32-C3's ISA)
-# with riscv64-unknown-elf-gcc, which has no C library here: only the
-# freestanding layers (core, capability layer, chip tables) build for it.
+# with riscv64-unknown-elf-gcc: only the freestanding layers (core,
+# capability layer, chip tables) are built for it here; the budget's
+# programs link picolibc.
 # Every target also builds the irq port, whose lock is checked to mask and
 # its unlock to restore interrupts (PRIMASK, mstatus.MIE), and every run
 # checks that the spinlock port refuses to build where atomics are not
@@ -175,45 +181,167 @@ text_of() {
   "$size" -t "$out/$1/$2"/*.o | awk 'END { print $1 }'
 }
 
-# Bytes of capheap code the linker keeps in a program that initialises,
-# adds a region, allocates and frees: the sizes of the kept symbols that
-# capheap's objects define.
-linked_capheap_text() {
-  local t=m4f d="$out/m4f/program"
-  mkdir -p "$d"
+# ---- the footprint budgets (issue #11) -----------------------------------
+# Two programs, per target: tools/size/esp32_program.c built the way the
+# README tells firmware to (capheap.mk through tools/size/program.mk: port
+# none, chip esp32, capheap's malloc), and tools/size/init_alloc_free.c
+# linked with the core and port none of that build. -Os -DNDEBUG
+# -ffunction-sections -fdata-sections, --gc-sections. Counted: the code and
+# read-only data (nm types T t R r, and W w: the weak default
+# capheap_port_write is capheap code too) the linker keeps from capheap's
+# objects, each symbol given to the object whose section holds its address
+# (from the link map, so local names that recur in several files, or a C
+# library's symbol of the same name, cannot be mixed up). String literals
+# (mergeable .rodata.str sections, which have no symbol) are counted apart.
+
+# Compiler flags of the size programs (with the C library: its headers),
+# and link flags. RV32IMC: picolibc, whose stdout is semihosting's.
+declare -A size_flags size_link
+size_flags[m4f]="${flags[m4f]} --specs=nano.specs"
+size_link[m4f]="--specs=nosys.specs"
+size_flags[m0plus]="${flags[m0plus]} --specs=nano.specs"
+size_link[m0plus]="--specs=nosys.specs"
+size_flags[rv32imc]="-march=rv32imc -mabi=ilp32 --specs=picolibc.specs"
+size_link[rv32imc]="--oslib=semihost"
+
+# Build both programs for target $1 in $out/$1/size.
+size_programs() {
+  local t=$1 d="$out/$1/size"
+  rm -rf "$d"
+  make -s -f tools/size/program.mk OUT="$d" CC="${cc[$t]}" \
+    TARGET_FLAGS="${size_flags[$t]} $opt" LINK_FLAGS="${size_link[$t]}" \
+    "-j${JOBS:-2}"
   # shellcheck disable=SC2086
-  "${cc[$t]}" ${flags[$t]} "$opt" "${warn[@]}" "${defs[@]}" \
-    -DCAPHEAP_PORT_NONE --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
-    tools/size/init_alloc_free.c "$out/$t"/core/*.o \
-    "$out/$t"/port-none/*.o -o "$d/init_alloc_free.elf"
-  arm-none-eabi-nm -S --defined-only "$out/$t"/core/*.o "$out/$t"/port-none/*.o |
-    awk 'NF == 4 && $3 ~ /^[TtRr]$/ { print $4 }' | sort -u >"$d/ours"
-  arm-none-eabi-nm -S -t d "$d/init_alloc_free.elf" |
-    awk 'NF == 4 && $3 ~ /^[TtRr]$/ { print $4, $2 + 0 }' | sort >"$d/kept"
-  join "$d/ours" "$d/kept" | awk '{ n += $2 } END { print n + 0 }'
+  "${cc[$t]}" ${size_flags[$t]} "$opt" "${warn[@]}" -DNDEBUG -Iinclude \
+    tools/size/init_alloc_free.c "$d"/obj/src/core/*.o \
+    "$d"/obj/src/ports/none/*.o ${size_link[$t]} -Wl,--gc-sections \
+    -Wl,-Map="$d/core_only.map" -o "$d/core_only.elf"
+}
+
+# The kept symbols of program $2 (an .elf with its .map beside it) of
+# target $1 that capheap's objects define: lines "component symbol bytes
+# type", the component being the directory under src/ (core, caps, ...).
+# Then "component .str bytes s" for the string literals of each component.
+kept_symbols() {
+  local nm=${cc[$1]%-gcc}-nm elf=$2 map=${2%.elf}.map
+  {
+    awk '
+      function hex(s, i, v) {
+        v = 0; s = tolower(s); sub(/^0x/, "", s)
+        for (i = 1; i <= length(s); i++)
+          v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+        return v
+      }
+      # Input sections of capheap objects: "sec addr size file" on one
+      # line, or the name alone with the rest on the next.
+      /^Linker script and memory map/ { on = 1; next }
+      !on { next }
+      /^ \.[^ ]+$/ { sec = $1; next }
+      /^ \.[^ ]+ +0x[0-9a-f]+ +0x[0-9a-f]+ / { sec = $1; a = $2; n = $3; f = $4 }
+      /^ +0x[0-9a-f]+ +0x[0-9a-f]+ [^ ]/ && sec != "" { a = $1; n = $2; f = $3 }
+      f != "" {
+        if (f ~ /\/obj\/src\/[^\/]+\// && hex(n) > 0) {
+          c = f; sub(/.*\/obj\/src\//, "", c); sub(/\/.*/, "", c)
+          if (sec ~ /^\.rodata.*\.str/) print "S", c, hex(n)
+          else print "R", hex(a), hex(n), c
+        }
+        f = ""
+      }
+      { sec = "" }' "$map"
+    "$nm" -S -t d "$elf" | awk 'NF == 4 { print "Y", $1 + 0, $2 + 0, $3, $4 }'
+  } | awk 'BEGIN { n = 0 }
+    $1 == "S" { str[$2] += $3; next }
+    $1 == "R" { a[n] = $2; e[n] = $2 + $3; c[n] = $4; n++; next }
+    $1 == "Y" {
+      x = $2; if ($4 ~ /^[Tt]$/) x -= x % 2 # Thumb: bit 0 says Thumb
+      for (i = 0; i < n; i++)
+        if (x >= a[i] && x < e[i]) { print c[i], $5, $3, $4; break }
+    }
+    END { for (k in str) print k, ".str", str[k], "s" }'
+}
+
+# Bytes of code and read-only data of capheap kept in program $2 of
+# target $1.
+kept_text() {
+  kept_symbols "$1" "$2" | awk '$4 ~ /^[TtRrWw]$/ { n += $3 } END { print n + 0 }'
+}
+
+# Where the bytes of program $2 of target $1 are: per component its kept
+# code and read-only data, its strings and its bss/data.
+breakdown() {
+  kept_symbols "$1" "$2" | awk '
+    $4 ~ /^[TtRrWw]$/ { t[$1] += $3; tt += $3; seen[$1] = 1 }
+    $4 == "s" { s[$1] += $3; ts += $3; seen[$1] = 1 }
+    $4 ~ /^[BbDdCc]$/ { b[$1] += $3; tb += $3; seen[$1] = 1 }
+    END {
+      printf "    %-8s %6s %8s %9s\n", "", "code+ro", "strings", "bss+data"
+      split("core caps chips compat system output libc ports debug", order)
+      for (i = 1; i in order; i++)
+        if (order[i] in seen) {
+          printf "    %-8s %6d %8d %9d\n", order[i], t[order[i]], s[order[i]], b[order[i]]
+          done[order[i]] = 1
+        }
+      for (k in seen) if (!(k in done))
+        printf "    %-8s %6d %8d %9d\n", k, t[k], s[k], b[k]
+      printf "    %-8s %6d %8d %9d\n", "total", tt, ts, tb
+    }'
 }
 
 if [ "${1:-}" = budget ]; then
+  for t in m4f m0plus rv32imc; do
+    specs=${size_flags[$t]##*--specs=}
+    if [ "$("${cc[$t]}" -print-file-name="$specs")" = "$specs" ]; then
+      echo "budget: ${cc[$t]} has no $specs (tools/setup-deps.sh firmware installs it)" >&2
+      exit 1
+    fi
+    size_programs "$t"
+  done
+  m4=$out/m4f/size
   core=$(text_of m4f core)
   caps=$(text_of m4f caps)
-  small=$(linked_capheap_text)
   status=0
-  printf '%-18s %7s %7s %7s\n' "Cortex-M4F -Os" bytes target limit
-  while read -r name target limit; do
+  printf '%-18s %7s %7s %7s  %s\n' "Cortex-M4F -Os" bytes target limit verdict
+  while read -r name target limit peers; do
     case $name in '' | '#'*) continue ;; esac
     case $name in
-      core) got=$core ;;
-      core+caps) got=$((core + caps)) ;;
-      init+alloc+free) got=$small ;;
-      *) echo "budget: unknown component $name" >&2; exit 1 ;;
+      esp32-program) got=$(kept_text m4f "$m4/esp32_program.elf") ;;
+      core-only) got=$(kept_text m4f "$m4/core_only.elf") ;;
+      core-built) got=$core ;;
+      core+caps-built) got=$((core + caps)) ;;
+      *) echo "budget: unknown row $name" >&2; exit 1 ;;
     esac
     verdict=ok
-    [ "$got" -gt "$target" ] && verdict="over target by $((got - target))"
+    [ "$target" != - ] && [ "$got" -gt "$target" ] &&
+      verdict="over target by $((got - target))"
     if [ "$got" -gt "$limit" ]; then
       verdict="FAIL: over the limit by $((got - limit))"
       status=1
     fi
-    printf '%-18s %7d %7d %7d  %s\n' "$name" "$got" "$target" "$limit" "$verdict"
+    printf '%-18s %7d %7s %7d  %s\n' "$name" "$got" "$target" "$limit" "$verdict"
+    [ -n "$peers" ] && printf '%-18s %s\n' "" "${peers#\# }"
   done <tools/size/budgets
+
+  # A program that calls no print or dump function links no formatter
+  # (capheap/output.h): the ESP32 program prints only on a failure.
+  fmt=$(arm-none-eabi-nm "$m4/esp32_program.elf" |
+    awk '$3 ~ /^capheap_(vformat|v?printf|v?snprintf)$/ { print $3 }')
+  if [ -n "$fmt" ]; then
+    echo "FAIL: the ESP32 program links the formatter: $(echo $fmt)"
+    status=1
+  else
+    echo "esp32-program links no formatter: ok"
+  fi
+
+  printf '\nWhere the ESP32 program'"'"'s bytes are (Cortex-M4F; strings and bss not in the budget):\n'
+  breakdown m4f "$m4/esp32_program.elf"
+
+  # Reported, not enforced.
+  for t in m0plus rv32imc; do
+    printf '\n%s (%s %s %s): esp32-program %d, core-only %d\n' "$t" \
+      "${cc[$t]}" "${size_flags[$t]}" "$opt" \
+      "$(kept_text "$t" "$out/$t/size/esp32_program.elf")" \
+      "$(kept_text "$t" "$out/$t/size/core_only.elf")"
+    breakdown "$t" "$out/$t/size/esp32_program.elf"
+  done
   exit $status
 fi

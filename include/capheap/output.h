@@ -2,12 +2,16 @@
  * @file output.h
  * @brief capheap's one output function and its own small formatter.
  *
- * Everything capheap prints (integrity reports, heap info, dumps, trace
- * dumps, the ports' error reports, the boot log) is formatted by
- * capheap_printf() and written through capheap_port_write(), so that it
+ * Everything capheap prints goes through capheap_port_write(), so that it
  * prints the same on glibc, newlib, newlib-nano and picolibc (newlib's
  * printf lacks `%zu`), goes wherever the application sends it, or is
- * compiled out.
+ * compiled out. Reports a program asks for (integrity reports, heap info,
+ * dumps, trace dumps) are formatted by capheap_printf(); the messages on
+ * paths every program links (the system heap's start-up failures, failed
+ * allocations with CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS, the ports'
+ * error reports) are written with capheap_print_str() and
+ * capheap_print_hex(), which use no formatter: a program that calls no
+ * print or dump function links none (about 1.8 KB on Cortex-M4F).
  *
  * The formatter uses no C library function, no floating point and no
  * allocation; capheap_printf() formats into a 64-byte buffer on the stack
@@ -57,6 +61,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "capheap/config.h"
 
@@ -91,6 +96,23 @@ void capheap_printf(const char *fmt, ...) CAPHEAP_PRINTF_LIKE(1, 2);
 
 /** capheap_printf() with a `va_list`. */
 void capheap_vprintf(const char *fmt, va_list ap) CAPHEAP_PRINTF_LIKE(1, 0);
+
+/**
+ * Write the NUL-terminated @p text through capheap_port_write() as it
+ * stands (one call, none for ""), without the formatter. O(length). Never
+ * fails; with CAPHEAP_OUTPUT=0 it does nothing. Threads: as capheap_printf().
+ */
+void capheap_print_str(const char *text);
+
+/**
+ * Write @p value in hexadecimal through capheap_port_write(), without the
+ * formatter: `0x`, then the lowercase digits, with zeros in front up to
+ * @p digits of them (at most 2 * sizeof(uintmax_t) are used): `0x%08x` is
+ * capheap_print_hex(v, 8), `%p` of a non-NULL pointer capheap_print_hex(
+ * (uintptr_t)p, 1) (NULL prints `0x0`). One call of capheap_port_write().
+ * O(1). Never fails; with CAPHEAP_OUTPUT=0 it does nothing.
+ */
+void capheap_print_hex(uintmax_t value, unsigned digits);
 
 /**
  * C99's snprintf() with capheap's conversions: write at most @p size bytes

@@ -38,10 +38,16 @@ static capheap_caps_t global;
  * threads racing to a lazy start-up exactly one builds. Plain loads and
  * stores: no read-modify-write, which the ESP32-C3 and Cortex-M0+ lack. */
 static atomic_int state;
-static const capheap_chip_t *named_chip;
-static capheap_chip_options_t named_opts;
-static capheap_caps_reservation_t reservations[CAPHEAP_CAPS_MAX_RESERVED];
-static size_t reservation_count;
+/* What capheap_system_set_chip() and capheap_system_reserve() keep lives in
+ * those functions: a program that calls neither (a build-time chip, no
+ * extra reservations) links a pointer and a count, not their storage. */
+typedef struct {
+    const capheap_chip_t *chip;
+    capheap_chip_options_t opts;
+} named_t;
+static const named_t *named;
+static const capheap_caps_reservation_t *reserved;
+static size_t reserved_count;
 /* Changed while other threads may fail an allocation or call malloc():
  * atomics, each read once per call. */
 static _Atomic capheap_system_failed_hook_t failed_hook;
@@ -49,19 +55,21 @@ static _Atomic size_t extmem_limit = SIZE_MAX;
 
 void capheap_system_set_chip(const capheap_chip_t *chip,
                              const capheap_chip_options_t *opts) {
-    static const capheap_chip_options_t none;
-    named_chip = chip;
-    named_opts = opts ? *opts : none;
+    static named_t name;
+    name.chip = chip;
+    name.opts = opts ? *opts : (capheap_chip_options_t){0, 0, 0, 0, 0};
+    named = chip ? &name : NULL;
 }
 
 capheap_err_t capheap_system_reserve(uintptr_t start, uintptr_t end,
                                      const char *name) {
+    static capheap_caps_reservation_t slots[CAPHEAP_CAPS_MAX_RESERVED];
     if (end < start)
         return CAPHEAP_ERR_INVALID_ARG;
-    if (reservation_count == CAPHEAP_CAPS_MAX_RESERVED)
+    if (reserved_count == CAPHEAP_CAPS_MAX_RESERVED)
         return CAPHEAP_ERR_NO_SLOT;
-    reservations[reservation_count++] =
-        (capheap_caps_reservation_t){start, end, name};
+    slots[reserved_count++] = (capheap_caps_reservation_t){start, end, name};
+    reserved = slots;
     return CAPHEAP_OK;
 }
 
@@ -77,6 +85,22 @@ static const char *name_of(const capheap_chip_t *chip) {
     return chip->name ? chip->name : "(unnamed)";
 }
 
+/* "capheap: system heap: " and the pieces that are not NULL, then a line
+ * end: the start-up's messages, without the formatter (capheap/output.h),
+ * which a program that prints nothing else does not link. */
+CAPHEAP_NOINLINE static void say(const char *a, const char *b, const char *c,
+                                 const char *d) {
+    capheap_print_str("capheap: system heap: ");
+    capheap_print_str(a);
+    if (b)
+        capheap_print_str(b);
+    if (c)
+        capheap_print_str(c);
+    if (d)
+        capheap_print_str(d);
+    capheap_print_str("\n");
+}
+
 #if CAPHEAP_SYSTEM_SIM
 /* The chip the simulation maps: the environment's when CAPHEAP_CHIP is set
  * (or when nothing is named), else the named chip with its options, moved
@@ -88,9 +112,8 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
     if ((env && *env) || !*chip) {
         err = capheap_sim_options_from_env(chip, opts);
         if (err) {
-            capheap_printf("capheap: system heap: CAPHEAP_CHIP or an option "
-                           "in the environment: %s\n",
-                           capheap_err_str(err));
+            say("CAPHEAP_CHIP or an option in the environment: ",
+                capheap_err_str(err), NULL, NULL);
             return err;
         }
     } else {
@@ -110,9 +133,8 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
         return CAPHEAP_ERR_INVALID_ARG; /* capheap_sim_chip() said why */
     err = capheap_sim_map(mapped, opts);
     if (err) {
-        capheap_printf("capheap: system heap: cannot map the simulated "
-                       "chip's memory: %s\n",
-                       capheap_err_str(err));
+        say("cannot map the simulated chip's memory: ", capheap_err_str(err),
+            NULL, NULL);
         return err;
     }
     *chip = mapped;
@@ -124,34 +146,39 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
  * heap gets it only at the end). */
 static capheap_err_t build(const capheap_chip_t *chip,
                            const capheap_chip_options_t *opts) {
-    capheap_chip_options_t o = named_opts;
+    capheap_chip_options_t o = {0, 0, 0, 0, 0};
     capheap_err_t err;
     atomic_store_explicit(&state, FAILED, memory_order_relaxed);
     if (chip) {
-        static const capheap_chip_options_t none;
-        o = opts ? *opts : none;
+        if (opts)
+            o = *opts;
+    } else if (named) {
+        chip = named->chip;
+        o = named->opts;
     } else {
-        chip = named_chip ? named_chip : BUILD_CHIP;
-        if (!named_chip)
-            o = (capheap_chip_options_t){0, 0, 0, 0, 0};
+        chip = BUILD_CHIP;
     }
 #if CAPHEAP_SYSTEM_SIM
     err = simulated(&chip, &o);
     if (err)
         return err;
 #endif
+#ifndef CAPHEAP_SYSTEM_CHIP
+    /* With a build-time chip there always is one (a named chip is never
+     * NULL): no message to keep. */
     if (!chip) {
-        capheap_printf("capheap: system heap: no chip named: call "
-                       "capheap_esp_set_chip() or capheap_system_set_chip(), "
-                       "or build with -DCAPHEAP_SYSTEM_CHIP=<chip>, before "
-                       "heap_caps_init() or capheap_system_init()\n");
+        say("no chip named: call capheap_esp_set_chip() or "
+            "capheap_system_set_chip(), or build with "
+            "-DCAPHEAP_SYSTEM_CHIP=<chip>, before heap_caps_init() or "
+            "capheap_system_init()",
+            NULL, NULL, NULL);
         return CAPHEAP_ERR_NO_CHIP;
     }
-    err = capheap_caps_init(&global, chip, &o, reservations, reservation_count);
+#endif
+    err = capheap_caps_init(&global, chip, &o, reserved, reserved_count);
     if (err) {
-        capheap_printf("capheap: system heap: cannot build the heaps of chip "
-                       "%s: %s\n",
-                       name_of(chip), capheap_err_str(err));
+        say("cannot build the heaps of chip ", name_of(chip), ": ",
+            capheap_err_str(err));
         return err;
     }
     /* Asked before the heap gets the lock this thread holds. */
@@ -163,11 +190,11 @@ static capheap_err_t build(const capheap_chip_t *chip,
 #endif
     atomic_store_explicit(&state, READY, memory_order_release);
     if (no_malloc) {
-        capheap_printf("capheap: system heap: chip %s has no memory type "
-                       "offering DEFAULT|INTERNAL, which malloc() asks: "
-                       "malloc() will return NULL (heap_caps_malloc() with "
-                       "the caps the chip offers still works)\n",
-                       name_of(chip));
+        say("chip ", name_of(chip),
+            " has no memory type offering DEFAULT|INTERNAL, which malloc() "
+            "asks: malloc() will return NULL (heap_caps_malloc() with the "
+            "caps the chip offers still works)",
+            NULL);
         return CAPHEAP_ERR_NO_MALLOC;
     }
     return CAPHEAP_OK;
@@ -196,9 +223,8 @@ CAPHEAP_NOINLINE static capheap_caps_t *heap_slow(void) {
     default_lock(false);
     if (err) {
         /* No caller to return the error to: say why, and stop. */
-        capheap_printf("capheap: system heap: the first allocation found no "
-                       "heap and could not build one: %s\n",
-                       capheap_err_str(err));
+        say("the first allocation found no heap and could not build one: ",
+            capheap_err_str(err), NULL, NULL);
         abort();
     }
     if (atomic_load_explicit(&state, memory_order_acquire) == READY)
@@ -229,8 +255,13 @@ void capheap_system_alloc_failed(size_t size, uint32_t caps, const char *fn) {
     if (hook)
         hook(size, caps, fn);
 #ifdef CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS
-    capheap_printf("Mem alloc fail. size 0x%08zx caps 0x%08x\n", size,
-                   (unsigned)caps);
+    /* ESP-IDF's words ("Mem alloc fail. size 0x%08x caps 0x%08x"), without
+     * the formatter. */
+    capheap_print_str("Mem alloc fail. size ");
+    capheap_print_hex(size, 8);
+    capheap_print_str(" caps ");
+    capheap_print_hex(caps, 8);
+    capheap_print_str("\n");
     abort();
 #endif
 }

@@ -4,7 +4,8 @@
  * and precisions (numbers and '*'), edge values (0, the types' limits,
  * SIZE_MAX, INT_MIN, NULL for %s and %p) and random ones, each output at
  * every interesting buffer size (truncation, NUL, return value), and the
- * same through capheap_printf() and a replaced capheap_port_write().
+ * same through capheap_printf() and a replaced capheap_port_write(); and
+ * capheap_print_str() and capheap_print_hex() (no formatter) against it.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -366,8 +367,51 @@ static void unsupported_and_long(void **state) {
     assert_int_equal(writes, 0);
 }
 
+/* capheap_print_hex(v, d) against glibc's "0x%0*jx" (d digits at least),
+ * written in one piece. */
+static void check_hex(uintmax_t v, unsigned d) {
+    char want[64];
+    unsigned used = d > 2 * sizeof v ? 2 * sizeof v : d;
+    snprintf(want, sizeof want, "0x%0*jx", (int)used, v);
+    written_reset();
+    capheap_print_hex(v, d);
+    assert_int_equal(writes, 1);
+    written[written_len] = '\0';
+    assert_string_equal(written, want);
+}
+
+/* The formatter-free writers of the start-up and error messages. */
+static void strings_and_hex_without_formatter(void **state) {
+    (void)state;
+    written_reset();
+    capheap_print_str("Mem alloc fail. size ");
+    assert_int_equal(writes, 1);
+    written[written_len] = '\0';
+    assert_string_equal(written, "Mem alloc fail. size ");
+    written_reset();
+    capheap_print_str(""); /* nothing: no write of 0 bytes */
+    assert_int_equal(writes, 0);
+
+    const uintmax_t values[] = {
+        0,          1,          0xf,      0x10,        0x7a11f00d,
+        0x40000000, UINT32_MAX, SIZE_MAX, UINTMAX_MAX, UINTMAX_MAX / 3};
+    const unsigned widths[] = {0, 1, 2, 8, 15, 16, 17, 40};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+        for (size_t k = 0; k < sizeof widths / sizeof *widths; k++)
+            check_hex(values[i], widths[k]);
+    /* Random values and widths. */
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 1000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_hex((uintmax_t)x >> (x & 63), (unsigned)(x >> 58) & 31);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strings_and_hex_without_formatter),
         cmocka_unit_test(integers),
         cmocka_unit_test(edge_values),
         cmocka_unit_test(strings_chars_pointers),

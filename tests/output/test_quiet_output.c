@@ -1,7 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /*
  * test_quiet_output.c - CAPHEAP_OUTPUT=0: every report that prints (heap
- * info, dumps, integrity reports, the trace dump, capheap_printf itself)
+ * info, dumps, integrity reports, the trace dump, capheap_printf,
+ * capheap_print_str and capheap_print_hex themselves)
  * prints nothing, neither through capheap_port_write() nor on stdout,
  * while the checks still give their verdicts and capheap_snprintf still
  * formats.
@@ -58,6 +59,8 @@ static void nothing_printed(void **state) {
     assert_false(multi_heap_check(h, true));
     heap_trace_dump();
     capheap_printf("%s %d\n", "still nothing", 1);
+    capheap_print_str("nor this\n");
+    capheap_print_hex(0x7a11f00d, 8);
     char *text = ts_capture_end(&cap);
     assert_string_equal(text, "");
     free(text);
