@@ -262,6 +262,11 @@ size_t heap_caps_get_containing_block_size(void *ptr) {
 
 /* ---- minimum-free monitoring ------------------------------------------- */
 
+/* The window of the system heap (one, as ESP-IDF has): here, not in the
+ * heap object, so that a program that never monitors does not keep it. */
+static size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /* minima before it */
+static bool monitoring;
+
 esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
     capheap_caps_t *ch = capheap_system();
     if (!ch)
@@ -269,20 +274,20 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
     for (unsigned t = 0; t < ch->type_count; t++) {
         size_t before = capheap_heap_reset_min_free(ch->heap, t);
         /* Restarting keeps the lowest minimum seen before any window. */
-        if (!ch->monitoring || before < ch->saved_min[t])
-            ch->saved_min[t] = before;
+        if (!monitoring || before < saved_min[t])
+            saved_min[t] = before;
     }
-    ch->monitoring = true;
+    monitoring = true;
     return ESP_OK;
 }
 
 esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void) {
     capheap_caps_t *ch = capheap_system();
-    if (!ch || !ch->monitoring)
+    if (!ch || !monitoring)
         return ESP_FAIL;
     for (unsigned t = 0; t < ch->type_count; t++)
-        capheap_heap_restore_min_free(ch->heap, t, ch->saved_min[t]);
-    ch->monitoring = false;
+        capheap_heap_restore_min_free(ch->heap, t, saved_min[t]);
+    monitoring = false;
     return ESP_OK;
 }
 
