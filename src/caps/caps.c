@@ -373,7 +373,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
                  uint32_t request) {
     uint32_t caps = request, seen = 0;
     size_t hw = adjust(ch->chip, &caps);
-    bool plain = false, reserved = false;
+    unsigned kinds = 0; /* bit 0: a candidate without a reserve, 1: with */
     unsigned n = type_count(ch);
     c->count = 0;
     for (int p = 0; hw && p < CAPHEAP_PRIOS; p++) {
@@ -383,8 +383,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
                 !(seen & (1u << t))) {
                 seen |= 1u << t;
                 c->tags[c->count++] = (uint8_t)t;
-                plain |= LOAD(&ty->reserve) == 0;
-                reserved |= LOAD(&ty->reserve) != 0;
+                kinds |= 1u << (LOAD(&ty->reserve) != 0);
             }
         }
     }
@@ -397,7 +396,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
     if (CAPHEAP_POISONING && (caps & CAPHEAP_CAP_32BIT) && c->align < 4)
         c->align = 4;
     c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
-                         (plain && reserved ? NEEDS_RESERVE : 0) |
+                         (kinds == 3 ? NEEDS_RESERVE : 0) |
                          (c->align > ROUNDED_BY_CORE ? NEEDS_ALIGN : 0));
 }
 
@@ -451,10 +450,8 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
             continue;
         if ((c->flags & NEEDS_EXEC) && is_alias(ch, t))
             p = capheap_alias_alloc_exec(ch, t, alignment, size);
-        else if (alignment > CAPHEAP_ALIGNMENT)
+        else /* up to the core's alignment, a plain allocation */
             p = capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
-        else
-            p = capheap_heap_alloc(ch->heap, t, size);
         if (p)
             return p;
     }
@@ -683,30 +680,23 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps) {
  * keeps from this request and the chip's size limit. */
 static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
                           unsigned t) {
-    size_t n;
     bool exec = (c->flags & NEEDS_EXEC) && is_alias(ch, t);
-    if (exec) { /* a plain block: the offset word, then room to align */
-        size_t cost = c->align > 4 ? c->align : 4;
-        n = capheap_heap_largest_free(ch->heap, t);
-        n = n > cost ? n - cost : 0;
-    } else if (c->flags & NEEDS_ALIGN) {
-        n = capheap_heap_largest_free_aligned(ch->heap, t, c->align);
-    } else {
-        n = capheap_heap_largest_free(ch->heap, t);
-    }
+    /* EXEC through the alias: a plain block, the offset word, then room to
+     * align; else the core aligns (up to its own alignment for nothing). */
+    size_t cost = exec ? (c->align > 4 ? c->align : 4) : 0;
+    size_t n = capheap_heap_largest_free_aligned(
+        ch->heap, t, !exec && (c->flags & NEEDS_ALIGN) ? c->align : 1);
     size_t limit = ch->max_alloc;
     if (c->flags & NEEDS_RESERVE) { /* as alloc_full() */
         size_t r = reserve_room(ch, t);
         limit = r < limit ? r : limit;
     }
+    n = n > cost ? n - cost : 0;
     n = n < limit ? n : limit;
-    /* Rounded down last: a request is rounded up to these before it is
-     * measured against any of the limits above. */
-    if (c->align > 1)
-        n &= ~(size_t)(c->align - 1);
-    if (exec)
-        n &= ~(size_t)3;
-    return n;
+    /* Rounded down last: a request is rounded up to the hardware's
+     * alignment (EXEC: to words) before it is measured against any of the
+     * limits above. */
+    return n & ~((exec ? cost : c->align) - 1);
 }
 
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
