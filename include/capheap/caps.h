@@ -115,8 +115,11 @@ extern "C" {
 #ifndef CAPHEAP_CAPS_CACHE
 #define CAPHEAP_CAPS_CACHE 4
 #endif
-/** Most application reservations capheap_caps_init() takes. */
+/** Most application reservations capheap_caps_init() takes (and the system
+ * heap keeps: 3 words each of its bss). */
+#ifndef CAPHEAP_CAPS_MAX_RESERVED
 #define CAPHEAP_CAPS_MAX_RESERVED 24
+#endif
 
 /* C++11 spells C11's _Static_assert static_assert. */
 #ifdef __cplusplus

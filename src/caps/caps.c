@@ -154,7 +154,8 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
             err = CAPHEAP_ERR_NO_SLOT;
         }
     }
-    invalidate(ch);
+    /* The cache needs no invalidate(): memset left every slot all-zero,
+     * invalidate()'s answer for mask 0, and nothing chose meanwhile. */
     return err;
 }
 

@@ -202,35 +202,43 @@ void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...) {
 
 /* ---- sizes and statistics --------------------------------------------- */
 
-/* Before start-up (a target) there is no heap: every sum is 0. */
-static capheap_stats_t stats(uint32_t caps) {
-    capheap_stats_t s;
+/* Before start-up (a target) there is no heap: every sum is 0. Filled in
+ * place: each caller keeps one figure or copies them all. */
+static void stats(uint32_t caps, capheap_stats_t *s) {
     capheap_caps_t *ch = capheap_system();
     if (ch)
-        capheap_caps_stats(ch, caps, &s);
+        capheap_caps_stats(ch, caps, s);
     else
-        memset(&s, 0, sizeof s);
-    return s;
+        memset(s, 0, sizeof *s);
 }
 
 size_t heap_caps_get_total_size(uint32_t caps) {
-    return stats(caps).total_bytes;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.total_bytes;
 }
 
 size_t heap_caps_get_free_size(uint32_t caps) {
-    return stats(caps).free_bytes;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.free_bytes;
 }
 
 size_t heap_caps_get_minimum_free_size(uint32_t caps) {
-    return stats(caps).minimum_free_bytes;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.minimum_free_bytes;
 }
 
 size_t heap_caps_get_largest_free_block(uint32_t caps) {
-    return stats(caps).largest_free_block;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.largest_free_block;
 }
 
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps) {
-    capheap_stats_t s = stats(caps);
+    capheap_stats_t s;
+    stats(caps, &s);
     capheap_fill_multi_heap_info(info, &s);
 }
 
@@ -413,7 +421,8 @@ void heap_caps_print_heap_info(uint32_t caps) {
                        s->largest, s->used_blocks, s->free_blocks,
                        s->used_blocks + s->free_blocks);
     }
-    capheap_stats_t t = stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps);
+    capheap_stats_t t;
+    stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps, &t);
     capheap_printf("  Totals:\n    free %zu allocated %zu min_free %zu "
                    "largest_free_block %zu\n",
                    t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,
