@@ -224,6 +224,8 @@ typedef struct {
  * static; it holds no pointers into the heap memory other than the core's.
  */
 typedef struct {
+    /** First: the fast path indexes it from the object's address alone. */
+    capheap_caps_slot_t cache[CAPHEAP_CAPS_CACHE];
     const capheap_chip_t *chip;
     capheap_heap_t *heap;
     uintptr_t iram_lo;   /**< lowest instruction-bus alias address */
@@ -243,7 +245,6 @@ typedef struct {
     bool started; /**< enable_nonos_stack_heaps() has run */
     capheap_caps_type_t types[CAPHEAP_CAPS_MAX_TYPES];
     capheap_caps_pending_t pending[CAPHEAP_CAPS_MAX_PENDING];
-    capheap_caps_slot_t cache[CAPHEAP_CAPS_CACHE];
     void *heap_storage[CAPHEAP_HEAP_STORAGE_SIZE(CAPHEAP_CAPS_MAX_REGIONS,
                                                  CAPHEAP_CAPS_MAX_TYPES) /
                        sizeof(void *)];

@@ -451,8 +451,10 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
             continue;
         if ((c->flags & NEEDS_EXEC) && is_alias(ch, t))
             p = capheap_alias_alloc_exec(ch, t, alignment, size);
-        else /* up to the core's alignment, a plain allocation */
+        else if (alignment > CAPHEAP_ALIGNMENT)
             p = capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
+        else
+            p = capheap_heap_alloc(ch->heap, t, size);
         if (p)
             return p;
     }
@@ -552,13 +554,22 @@ static inline bool maybe_alias(const capheap_caps_t *ch, const void *p) {
 
 /* ---- free, realloc, sizes ---------------------------------------------- */
 
+/* Out of line: the hot free is the range test and the core call. */
+CAPHEAP_NOINLINE static void free_alias(capheap_caps_t *ch, void *ptr) {
+    if (capheap_alias_window(ch->chip, (uintptr_t)ptr, true))
+        ptr = capheap_alias_block(ch, ptr, "free");
+    if (ptr)
+        capheap_heap_free(ch->heap, ptr);
+}
+
 /* The free that tells no observer, which realloc uses. A pointer in an
  * instruction-bus window is an EXEC block's (or no block, said by the
  * lookup); the core validates every other. */
 static inline void release(capheap_caps_t *ch, void *ptr) {
-    if (maybe_alias(ch, ptr) && !(ptr = capheap_alias_block(ch, ptr, "free")))
-        return;
-    capheap_heap_free(ch->heap, ptr);
+    if ((uintptr_t)ptr - ch->iram_lo < ch->iram_span)
+        free_alias(ch, ptr);
+    else
+        capheap_heap_free(ch->heap, ptr);
 }
 
 #if CAPHEAP_HOOKS
