@@ -328,7 +328,6 @@ int bench_caps_meta(const char *chip) {
     kv("types_table", sizeof ch->types);
     kv("cache", sizeof ch->cache);
     kv("pending", sizeof ch->pending);
-    kv("saved_min", sizeof ch->saved_min);
     kv("types", types);
     kv("control_blocks", ctl_blocks);
     kv("regions", nreg);

@@ -650,7 +650,7 @@ capsreport() {
         "caps_object|capability heap object, sizeof(capheap_caps_t)|" \
         "heap_object|- of which the core's heap object (16 region and 8 tag slots)|" \
         "types_table|- of which the type table (8 slots)|" "cache|- of which the selection cache (4 masks)|" \
-        "pending|- of which the pending start-up regions (4)|" "saved_min|- of which the saved minima (8)|" \
+        "pending|- of which the pending start-up regions (4)|" \
         "control_blocks|control blocks (one per type)|" "control|control blocks, bytes (usable + header)|3380 (TLSF control)" \
         "end_markers|end markers|" "padding|alignment padding|" \
         "total|**total**|**3716**"; do

@@ -115,8 +115,11 @@ extern "C" {
 #ifndef CAPHEAP_CAPS_CACHE
 #define CAPHEAP_CAPS_CACHE 4
 #endif
-/** Most application reservations capheap_caps_init() takes. */
+/** Most application reservations capheap_caps_init() takes (and the system
+ * heap keeps: 3 words each of its bss). */
+#ifndef CAPHEAP_CAPS_MAX_RESERVED
 #define CAPHEAP_CAPS_MAX_RESERVED 24
+#endif
 
 /* C++11 spells C11's _Static_assert static_assert. */
 #ifdef __cplusplus
@@ -173,10 +176,14 @@ typedef struct {
     CAPHEAP_SHARED(size_t)
     reserve; /**< bytes kept for requests only this
                   type serves */
-    CAPHEAP_SHARED(uint8_t)
-    alias; /**< regions are D/IRAM seen on both
-                buses */
 } capheap_caps_type_t;
+
+/** How many bytes type @p tag of @p heap may give to a request that a type
+ * without a reserve could also serve, when it keeps @p keep bytes.
+ * capheap_caps_set_reserve() installs it: a program that never keeps a
+ * reserve does not link the code that honours one. */
+typedef size_t (*capheap_caps_room_fn)(capheap_heap_t *heap, unsigned tag,
+                                       size_t keep);
 
 /** A region that start-up stacks still use, added later. */
 typedef struct {
@@ -217,6 +224,8 @@ typedef struct {
  * static; it holds no pointers into the heap memory other than the core's.
  */
 typedef struct {
+    /** First: the fast path indexes it from the object's address alone. */
+    capheap_caps_slot_t cache[CAPHEAP_CAPS_CACHE];
     const capheap_chip_t *chip;
     capheap_heap_t *heap;
     uintptr_t iram_lo;   /**< lowest instruction-bus alias address */
@@ -225,14 +234,17 @@ typedef struct {
 #if CAPHEAP_HOOKS
     capheap_caps_observer_t observer; /**< capheap_caps_set_observer() */
 #endif
+    /** Set by capheap_caps_set_reserve() (NULL: no type keeps a reserve);
+     * written under the heap's lock before any reserve it honours. */
+    CAPHEAP_SHARED(capheap_caps_room_fn) room;
+    /** Types (bit per tag) with regions in dual-mapped D/IRAM, which serve
+     * EXEC requests through the instruction-bus alias. */
+    CAPHEAP_SHARED(uint32_t) alias_types;
     CAPHEAP_SHARED(uint8_t) type_count; /**< published after its type */
     uint8_t pending_count;
-    bool started;    /**< enable_nonos_stack_heaps() has run */
-    bool monitoring; /**< a minimum-free monitoring window is open */
+    bool started; /**< enable_nonos_stack_heaps() has run */
     capheap_caps_type_t types[CAPHEAP_CAPS_MAX_TYPES];
     capheap_caps_pending_t pending[CAPHEAP_CAPS_MAX_PENDING];
-    capheap_caps_slot_t cache[CAPHEAP_CAPS_CACHE];
-    size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /**< minima before the window */
     void *heap_storage[CAPHEAP_HEAP_STORAGE_SIZE(CAPHEAP_CAPS_MAX_REGIONS,
                                                  CAPHEAP_CAPS_MAX_TYPES) /
                        sizeof(void *)];

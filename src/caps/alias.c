@@ -15,37 +15,41 @@
 
 #include "alias.h"
 
-static uintptr_t to_iram(const capheap_alias_t *w, uintptr_t d) {
-    uintptr_t off = d - w->dram_lo;
+const capheap_alias_t *capheap_alias_window(const capheap_chip_t *chip,
+                                            uintptr_t a, bool iram) {
+    for (unsigned i = 0; i < chip->alias_count; i++) {
+        const capheap_alias_t *w = &chip->aliases[i];
+        if (a - (iram ? w->iram_lo : w->dram_lo) < w->dram_hi - w->dram_lo)
+            return w;
+    }
+    return NULL;
+}
+
+/* Address @p a of window @p w seen from the other bus (to the instruction
+ * bus when @p to_iram). Both directions are the same map: a shift, or on an
+ * inverted window the word order reversed with the byte kept. */
+static uintptr_t cross(const capheap_alias_t *w, uintptr_t a, bool to_iram) {
+    uintptr_t to = to_iram ? w->iram_lo : w->dram_lo;
+    uintptr_t off = a - (to_iram ? w->dram_lo : w->iram_lo);
     if (w->kind == CAPHEAP_ALIAS_LINEAR)
-        return w->iram_lo + off;
-    return w->iram_lo + (w->dram_hi - w->dram_lo) - 4 - (off & ~(uintptr_t)3) +
+        return to + off;
+    return to + (w->dram_hi - w->dram_lo) - 4 - (off & ~(uintptr_t)3) +
            (off & 3);
 }
 
-static uintptr_t to_dram(const capheap_alias_t *w, uintptr_t i) {
-    uintptr_t off = i - w->iram_lo;
-    if (w->kind == CAPHEAP_ALIAS_LINEAR)
-        return w->dram_lo + off;
-    return w->dram_lo + (w->dram_hi - w->dram_lo) - 4 - (off & ~(uintptr_t)3) +
-           (off & 3);
+/* @p a seen from the other bus when a window holds it, else itself. */
+static uintptr_t translate(const capheap_chip_t *chip, uintptr_t a,
+                           bool to_iram) {
+    const capheap_alias_t *w = capheap_alias_window(chip, a, !to_iram);
+    return w ? cross(w, a, to_iram) : a;
 }
 
 uintptr_t capheap_caps_dram_to_iram(const capheap_chip_t *chip, uintptr_t d) {
-    const capheap_alias_t *w = capheap_alias_of_dram(chip, d);
-    return w ? to_iram(w, d) : d;
+    return translate(chip, d, true);
 }
 
 uintptr_t capheap_caps_iram_to_dram(const capheap_chip_t *chip, uintptr_t i) {
-    const capheap_alias_t *w = capheap_alias_of_iram(chip, i);
-    return w ? to_dram(w, i) : i;
-}
-
-/* Whether the instruction-bus pointer for a block whose first instruction
- * word has data address @p first is aligned to @p alignment. */
-static bool iptr_aligned(const capheap_alias_t *w, uintptr_t first,
-                         size_t alignment) {
-    return (to_iram(w, first) + 4) % alignment == 0;
+    return translate(chip, i, false);
 }
 
 void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
@@ -61,7 +65,8 @@ void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
     char *d = capheap_heap_alloc(ch->heap, t, len);
     if (!d)
         return NULL;
-    const capheap_alias_t *w = capheap_alias_of_dram(ch->chip, (uintptr_t)d);
+    const capheap_alias_t *w =
+        capheap_alias_window(ch->chip, (uintptr_t)d, false);
     if (!w || (uintptr_t)d + len > w->dram_hi) {
         capheap_heap_free(ch->heap, d); /* plain data RAM: not an alias */
         return NULL;
@@ -71,25 +76,26 @@ void *capheap_alias_alloc_exec(capheap_caps_t *ch, unsigned t, size_t alignment,
     uintptr_t lo = (uintptr_t)d, hi = lo + len - 4;
     uintptr_t first = w->kind == CAPHEAP_ALIAS_INVERTED ? lo + words : lo;
     uintptr_t last = w->kind == CAPHEAP_ALIAS_INVERTED ? hi : hi - words;
-    while (first <= last && !iptr_aligned(w, first, alignment))
-        first += 4; /* at most alignment / 4 steps */
+    /* at most alignment / 4 steps (a power of two) */
+    while (first <= last && ((cross(w, first, true) + 4) & (alignment - 1)))
+        first += 4;
     if (first > last) {
         capheap_heap_free(ch->heap, d);
         return NULL;
     }
     uint32_t off = (uint32_t)((uintptr_t)d - w->dram_lo);
     memcpy((void *)first, &off, sizeof off);
-    return (void *)(to_iram(w, first) + 4);
+    return (void *)(cross(w, first, true) + 4);
 }
 
 /* The block behind @p iptr: the word before it must name a live block of
  * the same window that contains that word. O(1). */
 static char *lookup(capheap_caps_t *ch, const void *iptr, size_t *usable) {
     uintptr_t i = (uintptr_t)iptr;
-    const capheap_alias_t *w = capheap_alias_of_iram(ch->chip, i - 4);
+    const capheap_alias_t *w = capheap_alias_window(ch->chip, i - 4, true);
     if (!w || i % 4 != 0)
         return NULL;
-    uintptr_t first = to_dram(w, i - 4);
+    uintptr_t first = cross(w, i - 4, false);
     uint32_t off;
     memcpy(&off, (const void *)first, sizeof off);
     if (off >= w->dram_hi - w->dram_lo)
@@ -106,12 +112,6 @@ static char *lookup(capheap_caps_t *ch, const void *iptr, size_t *usable) {
     return d;
 }
 
-/* The data-bus address of byte @p a, which may be an instruction-bus one. */
-static uintptr_t data_side(const capheap_chip_t *chip, uintptr_t a) {
-    const capheap_alias_t *w = capheap_alias_of_iram(chip, a);
-    return w ? to_dram(w, a) : a;
-}
-
 void capheap_alias_copy(capheap_caps_t *ch, void *dst, const void *src,
                         size_t n) {
     /* Word by word, through the data bus: instruction RAM takes only whole
@@ -123,12 +123,12 @@ void capheap_alias_copy(capheap_caps_t *ch, void *dst, const void *src,
     size_t k = 0;
     for (; n - k >= 4; k += 4) {
         uint32_t v;
-        memcpy(&v, (const void *)data_side(ch->chip, s + k), 4);
-        memcpy((void *)data_side(ch->chip, d + k), &v, 4);
+        memcpy(&v, (const void *)capheap_caps_iram_to_dram(ch->chip, s + k), 4);
+        memcpy((void *)capheap_caps_iram_to_dram(ch->chip, d + k), &v, 4);
     }
     for (; k < n; k++)
-        *(char *)data_side(ch->chip, d + k) =
-            *(const char *)data_side(ch->chip, s + k);
+        *(char *)capheap_caps_iram_to_dram(ch->chip, d + k) =
+            *(const char *)capheap_caps_iram_to_dram(ch->chip, s + k);
 }
 
 void *capheap_alias_block(capheap_caps_t *ch, const void *iptr,

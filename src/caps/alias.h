@@ -6,27 +6,10 @@
 
 #include "capheap/caps.h"
 
-/** The alias window whose instruction-bus side holds @p a, or NULL. */
-static inline const capheap_alias_t *
-capheap_alias_of_iram(const capheap_chip_t *chip, uintptr_t a) {
-    for (unsigned i = 0; i < chip->alias_count; i++) {
-        const capheap_alias_t *w = &chip->aliases[i];
-        if (a - w->iram_lo < w->dram_hi - w->dram_lo)
-            return w;
-    }
-    return NULL;
-}
-
-/** The alias window whose data-bus side holds @p a, or NULL. */
-static inline const capheap_alias_t *
-capheap_alias_of_dram(const capheap_chip_t *chip, uintptr_t a) {
-    for (unsigned i = 0; i < chip->alias_count; i++) {
-        const capheap_alias_t *w = &chip->aliases[i];
-        if (a - w->dram_lo < w->dram_hi - w->dram_lo)
-            return w;
-    }
-    return NULL;
-}
+/** The alias window whose instruction-bus side (@p iram) or data-bus side
+ * holds @p a, or NULL. O(the chip's windows). */
+const capheap_alias_t *capheap_alias_window(const capheap_chip_t *chip,
+                                            uintptr_t a, bool iram);
 
 /** An EXEC block from D/IRAM type @p t, returned by its instruction-bus
  * address. */

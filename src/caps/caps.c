@@ -56,7 +56,8 @@ CAPHEAP_NOINLINE static void publish(capheap_caps_slot_t *s,
  * lock, so that no choice worked out before the change is published after
  * it (fill runs under the lock too). */
 static void invalidate(capheap_caps_t *ch) {
-    static const capheap_caps_choice_t none; /* the answer for mask 0 */
+    capheap_caps_choice_t none; /* the answer for mask 0 */
+    memset(&none, 0, sizeof none);
     capheap_heap_lock(ch->heap);
     for (unsigned i = 0; i < CAPHEAP_CAPS_CACHE; i++)
         publish(&ch->cache[i], &none);
@@ -72,25 +73,36 @@ static capheap_err_t add_piece(capheap_caps_t *ch, const capheap_avail_t *a) {
     return err == CAPHEAP_ERR_TOO_SMALL ? CAPHEAP_OK : err;
 }
 
+/* A fresh slot: the structure was zeroed by init, so no reserve. */
 static void set_type(capheap_caps_type_t *t, const char *name,
                      const uint32_t caps[CAPHEAP_PRIOS]) {
     t->name = name;
-    t->all = 0;
-    for (int p = 0; p < CAPHEAP_PRIOS; p++) {
-        t->caps[p] = caps[p];
-        t->all |= caps[p];
-    }
-    STORE(&t->reserve, 0);
-    STORE(&t->alias, 0);
+    memcpy(t->caps, caps, sizeof t->caps);
+    t->all = caps[0] | caps[1] | caps[2];
+}
+
+/* Type @p t has a region at data-bus address @p start: if it is dual-mapped
+ * D/IRAM, EXEC requests to the type go through the alias. One configuring
+ * thread (caps.h), so no read-modify-write is needed. */
+static void note_alias(capheap_caps_t *ch, unsigned t, uintptr_t start) {
+    if (capheap_alias_window(ch->chip, start, false))
+        STORE(&ch->alias_types, LOAD(&ch->alias_types) | 1u << t);
+}
+
+static inline bool is_alias(capheap_caps_t *ch, unsigned t) {
+    return LOAD(&ch->alias_types) >> t & 1;
 }
 
 capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
                                 const capheap_chip_options_t *opts,
                                 const capheap_caps_reservation_t *extra,
                                 size_t extra_count) {
-    static const capheap_chip_options_t no_opts = {0, 0, 0, 0, 0};
+    capheap_chip_options_t no_opts = {0, 0, 0, 0, 0};
+    /* Hardware alignments are powers of two (the alias path masks). */
     if (!ch || !chip || chip->type_count > CAPHEAP_CAPS_MAX_TYPES ||
-        (extra_count && !extra) || extra_count > CAPHEAP_CAPS_MAX_RESERVED)
+        (extra_count && !extra) || extra_count > CAPHEAP_CAPS_MAX_RESERVED ||
+        (chip->cache_line & (chip->cache_line - 1)) ||
+        (chip->simd_align & (chip->simd_align - 1)))
         return CAPHEAP_ERR_INVALID_ARG;
     if (!opts)
         opts = &no_opts;
@@ -131,8 +143,7 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
         av[j] = x;
     }
     for (size_t i = 0; i < n && !err; i++) {
-        if (capheap_alias_of_dram(chip, av[i].start))
-            STORE(&ch->types[av[i].type].alias, 1);
+        note_alias(ch, av[i].type, av[i].start);
         if (!av[i].startup_stack) {
             err = add_piece(ch, &av[i]);
         } else if (ch->pending_count <
@@ -143,7 +154,8 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
             err = CAPHEAP_ERR_NO_SLOT;
         }
     }
-    invalidate(ch);
+    /* The cache needs no invalidate(): memset left every slot all-zero,
+     * invalidate()'s answer for mask 0, and nothing chose meanwhile. */
     return err;
 }
 
@@ -210,8 +222,7 @@ capheap_caps_add_region_with_caps(capheap_caps_t *ch,
      * with acquire and then read the type without a lock. */
     if (fresh)
         atomic_store_explicit(&ch->type_count, (uint8_t)(t + 1), RELEASE);
-    if (capheap_alias_of_dram(ch->chip, start))
-        STORE(&ch->types[t].alias, 1);
+    note_alias(ch, (unsigned)t, start);
     /* After start-up a new heap must not raise the minimum-free figures. */
     if (ch->started)
         capheap_heap_restore_min_free(ch->heap, (unsigned)t,
@@ -242,11 +253,22 @@ static bool same_name(const char *a, const char *b) {
     return *a == *b;
 }
 
+/* What a type keeping @p keep bytes may give: its free bytes beyond them. */
+static size_t room(capheap_heap_t *heap, unsigned t, size_t keep) {
+    size_t free_bytes = capheap_heap_free_bytes(heap, t);
+    return free_bytes >= keep ? free_bytes - keep : 0;
+}
+
 capheap_err_t capheap_caps_set_reserve(capheap_caps_t *ch,
                                        const char *type_name, size_t bytes) {
     for (unsigned t = 0, n = ch ? type_count(ch) : 0; type_name && t < n; t++) {
         if (same_name(ch->types[t].name, type_name)) {
+            /* Under the lock, with the policy first: a choice that sees the
+             * reserve (worked out under the lock) sees the policy too. */
+            capheap_heap_lock(ch->heap);
+            STORE(&ch->room, room);
             STORE(&ch->types[t].reserve, bytes);
+            capheap_heap_unlock(ch->heap);
             invalidate(ch);
             return CAPHEAP_OK;
         }
@@ -352,7 +374,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
                  uint32_t request) {
     uint32_t caps = request, seen = 0;
     size_t hw = adjust(ch->chip, &caps);
-    bool plain = false, reserved = false;
+    unsigned kinds = 0; /* bit 0: a candidate without a reserve, 1: with */
     unsigned n = type_count(ch);
     c->count = 0;
     for (int p = 0; hw && p < CAPHEAP_PRIOS; p++) {
@@ -362,8 +384,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
                 !(seen & (1u << t))) {
                 seen |= 1u << t;
                 c->tags[c->count++] = (uint8_t)t;
-                plain |= LOAD(&ty->reserve) == 0;
-                reserved |= LOAD(&ty->reserve) != 0;
+                kinds |= 1u << (LOAD(&ty->reserve) != 0);
             }
         }
     }
@@ -376,7 +397,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
     if (CAPHEAP_POISONING && (caps & CAPHEAP_CAP_32BIT) && c->align < 4)
         c->align = 4;
     c->flags = (uint8_t)(((caps & CAPHEAP_CAP_EXEC) ? NEEDS_EXEC : 0) |
-                         (plain && reserved ? NEEDS_RESERVE : 0) |
+                         (kinds == 3 ? NEEDS_RESERVE : 0) |
                          (c->align > ROUNDED_BY_CORE ? NEEDS_ALIGN : 0));
 }
 
@@ -399,14 +420,16 @@ static void choose(capheap_caps_t *ch, uint32_t request,
     capheap_heap_unlock(ch->heap);
 }
 
-/* Whether type @p t may give @p size bytes: its reserve is kept from
- * requests that a type without a reserve could also serve. */
-static bool reserve_allows(capheap_caps_t *ch, unsigned t, size_t size) {
+/* What type @p t may give a request with NEEDS_RESERVE: its reserve is
+ * kept from requests that a type without a reserve could also serve. Such
+ * a choice was made under the lock after set_reserve() installed room. */
+static size_t reserve_room(capheap_caps_t *ch, unsigned t) {
+    /* The policy first: stored before any reserve, so a reserve seen
+     * without it is one set after this request's choice; the request may
+     * take the answer from before it. */
+    capheap_caps_room_fn fn = LOAD(&ch->room);
     size_t keep = LOAD(&ch->types[t].reserve);
-    if (!keep)
-        return true;
-    size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
-    return free_bytes >= keep && free_bytes - keep >= size;
+    return fn && keep ? fn(ch->heap, t, keep) : SIZE_MAX;
 }
 
 /* Everything but the plain case: alignment, rounding, EXEC, reserves. */
@@ -424,9 +447,9 @@ static void *alloc_full(capheap_caps_t *ch, const capheap_caps_choice_t *c,
     for (unsigned i = 0; i < c->count; i++) {
         unsigned t = c->tags[i];
         void *p;
-        if ((c->flags & NEEDS_RESERVE) && !reserve_allows(ch, t, size))
+        if ((c->flags & NEEDS_RESERVE) && size > reserve_room(ch, t))
             continue;
-        if ((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))
+        if ((c->flags & NEEDS_EXEC) && is_alias(ch, t))
             p = capheap_alias_alloc_exec(ch, t, alignment, size);
         else if (alignment > CAPHEAP_ALIGNMENT)
             p = capheap_heap_aligned_alloc(ch->heap, t, alignment, size);
@@ -526,19 +549,22 @@ void *capheap_caps_aligned_alloc_by(capheap_caps_t *ch, size_t alignment,
 /* Whether @p p may be an instruction-bus alias pointer. */
 static inline bool maybe_alias(const capheap_caps_t *ch, const void *p) {
     return (uintptr_t)p - ch->iram_lo < ch->iram_span &&
-           capheap_alias_of_iram(ch->chip, (uintptr_t)p);
+           capheap_alias_window(ch->chip, (uintptr_t)p, true);
 }
 
 /* ---- free, realloc, sizes ---------------------------------------------- */
 
+/* Out of line: the hot free is the range test and the core call. */
 CAPHEAP_NOINLINE static void free_alias(capheap_caps_t *ch, void *ptr) {
-    if (capheap_alias_of_iram(ch->chip, (uintptr_t)ptr))
+    if (capheap_alias_window(ch->chip, (uintptr_t)ptr, true))
         ptr = capheap_alias_block(ch, ptr, "free");
     if (ptr)
         capheap_heap_free(ch->heap, ptr);
 }
 
-/* The free that tells no observer, which realloc uses. */
+/* The free that tells no observer, which realloc uses. A pointer in an
+ * instruction-bus window is an EXEC block's (or no block, said by the
+ * lookup); the core validates every other. */
 static inline void release(capheap_caps_t *ch, void *ptr) {
     if ((uintptr_t)ptr - ch->iram_lo < ch->iram_span)
         free_alias(ch, ptr);
@@ -624,7 +650,7 @@ static void *realloc_impl(capheap_caps_t *ch, void *ptr, size_t size,
      * and the request needs nothing special. */
     if (!alias && !(c->flags & NEEDS_ALIGN) &&
         (ch->types[t].all & c->caps) == c->caps &&
-        !((c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias))) {
+        !((c->flags & NEEDS_EXEC) && is_alias(ch, (unsigned)t))) {
         void *p = capheap_heap_realloc(ch->heap, ptr, size);
         if (p) {
             observe_realloc(ch, ptr, p, size, caps, caller);
@@ -666,31 +692,23 @@ size_t capheap_caps_total_size(capheap_caps_t *ch, uint32_t caps) {
  * keeps from this request and the chip's size limit. */
 static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
                           unsigned t) {
-    size_t n;
-    bool exec = (c->flags & NEEDS_EXEC) && LOAD(&ch->types[t].alias);
-    if (exec) { /* a plain block: the offset word, then room to align */
-        size_t cost = c->align > 4 ? c->align : 4;
-        n = capheap_heap_largest_free(ch->heap, t);
-        n = n > cost ? n - cost : 0;
-    } else if (c->flags & NEEDS_ALIGN) {
-        n = capheap_heap_largest_free_aligned(ch->heap, t, c->align);
-    } else {
-        n = capheap_heap_largest_free(ch->heap, t);
+    bool exec = (c->flags & NEEDS_EXEC) && is_alias(ch, t);
+    /* EXEC through the alias: a plain block, the offset word, then room to
+     * align; else the core aligns (up to its own alignment for nothing). */
+    size_t cost = exec ? (c->align > 4 ? c->align : 4) : 0;
+    size_t n = capheap_heap_largest_free_aligned(
+        ch->heap, t, !exec && (c->flags & NEEDS_ALIGN) ? c->align : 1);
+    size_t limit = ch->max_alloc;
+    if (c->flags & NEEDS_RESERVE) { /* as alloc_full() */
+        size_t r = reserve_room(ch, t);
+        limit = r < limit ? r : limit;
     }
-    size_t keep = LOAD(&ch->types[t].reserve);
-    if ((c->flags & NEEDS_RESERVE) && keep) { /* as reserve_allows() */
-        size_t free_bytes = capheap_heap_free_bytes(ch->heap, t);
-        size_t room = free_bytes >= keep ? free_bytes - keep : 0;
-        n = n < room ? n : room;
-    }
-    n = n < ch->max_alloc ? n : ch->max_alloc;
-    /* Rounded down last: a request is rounded up to these before it is
-     * measured against any of the limits above. */
-    if (c->align > 1)
-        n &= ~(size_t)(c->align - 1);
-    if (exec)
-        n &= ~(size_t)3;
-    return n;
+    n = n > cost ? n - cost : 0;
+    n = n < limit ? n : limit;
+    /* Rounded down last: a request is rounded up to the hardware's
+     * alignment (EXEC: to words) before it is measured against any of the
+     * limits above. */
+    return n & ~((exec ? cost : c->align) - 1);
 }
 
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,

@@ -202,35 +202,43 @@ void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...) {
 
 /* ---- sizes and statistics --------------------------------------------- */
 
-/* Before start-up (a target) there is no heap: every sum is 0. */
-static capheap_stats_t stats(uint32_t caps) {
-    capheap_stats_t s;
+/* Before start-up (a target) there is no heap: every sum is 0. Filled in
+ * place: each caller keeps one figure or copies them all. */
+static void stats(uint32_t caps, capheap_stats_t *s) {
     capheap_caps_t *ch = capheap_system();
     if (ch)
-        capheap_caps_stats(ch, caps, &s);
+        capheap_caps_stats(ch, caps, s);
     else
-        memset(&s, 0, sizeof s);
-    return s;
+        memset(s, 0, sizeof *s);
 }
 
 size_t heap_caps_get_total_size(uint32_t caps) {
-    return stats(caps).total_bytes;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.total_bytes;
 }
 
 size_t heap_caps_get_free_size(uint32_t caps) {
-    return stats(caps).free_bytes;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.free_bytes;
 }
 
 size_t heap_caps_get_minimum_free_size(uint32_t caps) {
-    return stats(caps).minimum_free_bytes;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.minimum_free_bytes;
 }
 
 size_t heap_caps_get_largest_free_block(uint32_t caps) {
-    return stats(caps).largest_free_block;
+    capheap_stats_t s;
+    stats(caps, &s);
+    return s.largest_free_block;
 }
 
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps) {
-    capheap_stats_t s = stats(caps);
+    capheap_stats_t s;
+    stats(caps, &s);
     capheap_fill_multi_heap_info(info, &s);
 }
 
@@ -262,6 +270,11 @@ size_t heap_caps_get_containing_block_size(void *ptr) {
 
 /* ---- minimum-free monitoring ------------------------------------------- */
 
+/* The window of the system heap (one, as ESP-IDF has): here, not in the
+ * heap object, so that a program that never monitors does not keep it. */
+static size_t saved_min[CAPHEAP_CAPS_MAX_TYPES]; /* minima before it */
+static bool monitoring;
+
 esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
     capheap_caps_t *ch = capheap_system();
     if (!ch)
@@ -269,20 +282,20 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_start(void) {
     for (unsigned t = 0; t < ch->type_count; t++) {
         size_t before = capheap_heap_reset_min_free(ch->heap, t);
         /* Restarting keeps the lowest minimum seen before any window. */
-        if (!ch->monitoring || before < ch->saved_min[t])
-            ch->saved_min[t] = before;
+        if (!monitoring || before < saved_min[t])
+            saved_min[t] = before;
     }
-    ch->monitoring = true;
+    monitoring = true;
     return ESP_OK;
 }
 
 esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void) {
     capheap_caps_t *ch = capheap_system();
-    if (!ch || !ch->monitoring)
+    if (!ch || !monitoring)
         return ESP_FAIL;
     for (unsigned t = 0; t < ch->type_count; t++)
-        capheap_heap_restore_min_free(ch->heap, t, ch->saved_min[t]);
-    ch->monitoring = false;
+        capheap_heap_restore_min_free(ch->heap, t, saved_min[t]);
+    monitoring = false;
     return ESP_OK;
 }
 
@@ -408,7 +421,8 @@ void heap_caps_print_heap_info(uint32_t caps) {
                        s->largest, s->used_blocks, s->free_blocks,
                        s->used_blocks + s->free_blocks);
     }
-    capheap_stats_t t = stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps);
+    capheap_stats_t t;
+    stats(caps == CAPHEAP_CAP_INVALID ? 0 : caps, &t);
     capheap_printf("  Totals:\n    free %zu allocated %zu min_free %zu "
                    "largest_free_block %zu\n",
                    t.free_bytes, t.allocated_bytes, t.minimum_free_bytes,

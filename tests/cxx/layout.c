@@ -25,8 +25,8 @@ size_t cxx_c_layout(int what) {
         return offsetof(capheap_caps_t, heap_storage);
     case CXX_SIZEOF_CAPS_TYPE:
         return sizeof(capheap_caps_type_t);
-    case CXX_OFFSETOF_CAPS_TYPE_ALIAS:
-        return offsetof(capheap_caps_type_t, alias);
+    case CXX_OFFSETOF_CAPS_TYPE_RESERVE:
+        return offsetof(capheap_caps_type_t, reserve);
     case CXX_SIZEOF_CAPS_SLOT:
         return sizeof(capheap_caps_slot_t);
     case CXX_OFFSETOF_CAPS_SLOT_CHOICE:

@@ -56,7 +56,7 @@ void layouts_match_c() {
         offsetof(capheap_caps_t, cache),
         offsetof(capheap_caps_t, heap_storage),
         sizeof(capheap_caps_type_t),
-        offsetof(capheap_caps_type_t, alias),
+        offsetof(capheap_caps_type_t, reserve),
         sizeof(capheap_caps_slot_t),
         offsetof(capheap_caps_slot_t, choice),
         sizeof(capheap_chip_t),
