@@ -146,7 +146,7 @@ expect_error() {
   local name=$1 text=$2
   shift 2
   local out=$BUILD/$name.log
-  if "$CC" "${warn[@]}" -O2 "$@" -c src/core/heap.c -o /dev/null >"$out" 2>&1; then
+  if "$CC" "${warn[@]}" -O2 "$@" -c src/core/alloc.c -o /dev/null >"$out" 2>&1; then
     verdict FAIL build "$name" "compiled, but should not"
   elif grep -qF -- "$text" "$out"; then
     verdict PASS build "$name" "#error: $text"
@@ -188,7 +188,7 @@ if [ "$which_tools" = all ] || [ "$which_tools" = valgrind ]; then
     "Conditional jump or move depends on uninitialised value(s)" \
     "(uninit_read.c:"
   expect $t leak report "100 bytes in 1 blocks are definitely lost" \
-    "capheap_heap_alloc (heap.c:"
+    "capheap_heap_alloc (alloc.c:"
   expect $t double_free capheap "capheap: free: double free at @" \
     "ERROR SUMMARY: 0 errors"
 fi
