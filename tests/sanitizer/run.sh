@@ -188,7 +188,7 @@ if [ "$which_tools" = all ] || [ "$which_tools" = valgrind ]; then
     "Conditional jump or move depends on uninitialised value(s)" \
     "(uninit_read.c:"
   expect $t leak report "100 bytes in 1 blocks are definitely lost" \
-    "capheap_heap_alloc (alloc.c:"
+    "by 0x" "capheap_heap_alloc" "(alloc.c:"
   expect $t double_free capheap "capheap: free: double free at @" \
     "ERROR SUMMARY: 0 errors"
 fi
