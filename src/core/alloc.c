@@ -28,7 +28,7 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     heap_lock(heap);
     void *p = hand_out(heap, alloc_tag(heap, tag, s, &bad), size, &bad);
     heap_unlock(heap);
-    report(CAPHEAP_OK, &bad, p, "alloc");
+    report_alloc(&bad, p, "alloc");
     SAN_ALLOCED(p, size);
     return p;
 }
@@ -57,7 +57,7 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
         p = alloc_rest(heap, tags, count, s, &bad);
     p = hand_out(heap, p, size, &bad);
     heap_unlock(heap);
-    report(CAPHEAP_OK, &bad, p, "alloc");
+    report_alloc(&bad, p, "alloc");
     SAN_ALLOCED(p, size);
     return p;
 }
@@ -67,7 +67,8 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
  * least MIN_BLOCK) and the tail go back to the lists. */
 static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
     word_t rbits = *hdr_at(blk) & REGION_MASK;
-    size_t size = free_block_remove(t, blk);
+    size_t size = hdr_size(*hdr_at(blk));
+    free_block_remove(t, blk, size);
     uintptr_t p = (uintptr_t)payload_of(blk);
     uintptr_t q = (p + alignment - 1) & ~(uintptr_t)(alignment - 1);
     if (q != p && q - p < MIN_BLOCK)
@@ -110,7 +111,7 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
             p = hand_out(heap, take_aligned(t, blk, s, alignment), size, &bad);
     }
     heap_unlock(heap);
-    report(CAPHEAP_OK, &bad, p, "aligned_alloc");
+    report_alloc(&bad, p, "aligned_alloc");
     SAN_ALLOCED(p, size);
     return p;
 }

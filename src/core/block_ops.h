@@ -87,9 +87,9 @@ bool links_ok_at(const tagctl_t *t, const node_t *n, node_t *const *head,
                  capheap_check_report_t *bad);
 bool removable(const tagctl_t *t, const node_t *n, capheap_check_report_t *bad);
 void free_block_insert(tagctl_t *t, char *blk, size_t size, word_t rbits);
-size_t free_block_remove(tagctl_t *t, char *blk);
-void free_block_shrink(tagctl_t *t, char *blk, size_t b, size_t nb,
-                       size_t size);
+void free_block_remove(tagctl_t *t, char *blk, size_t size);
+void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b, size_t nb,
+                       size_t taken);
 bool live_block_trim(tagctl_t *t, char *blk, size_t s,
                      capheap_check_report_t *bad);
 char *find_fit(const tagctl_t *t, size_t s, size_t *bin,

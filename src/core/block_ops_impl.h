@@ -108,7 +108,7 @@ CORE_OP bool links_ok_at(const tagctl_t *t, const node_t *n,
     if (link_get(t, pprev) != n)
         return link_fault(bad, n, n, link_get(t, pprev));
     node_t *next = link_get(t, &n->next);
-    if (next && (!link_in_span(t, next) ||
+    if (next && ((uintptr_t)next - lo >= span || !hdr_aligned(next) ||
 #if CAPHEAP_HARDEN >= 2
                  !free_block_ok(t, next) ||
 #endif
@@ -142,33 +142,31 @@ CORE_OP void free_block_insert(tagctl_t *t, char *blk, size_t size,
     set_footer(blk, size);
     *hdr_at(blk + size) |= F_PREV_FREE;
     list_push(t, (node_t *)(void *)blk, bin_of(size));
-    t->free_size += size;
+    t->free_bytes += size - HDR_BYTES;
     t->free_count++;
     poison_free(blk, size);
 }
 
-/** Take the free block @p blk off its list (removable() vouched for its
- * links); returns its size. Its header and footer stay as they were: the
+/** Take the free block @p blk, of @p size bytes, off its list (removable()
+ * vouched for its links). Its header and footer stay as they were: the
  * caller overwrites what it reuses. */
-CORE_OP size_t free_block_remove(tagctl_t *t, char *blk) {
-    size_t size = hdr_size(*hdr_at(blk));
-    HEAP_ASSERT(*hdr_at(blk) & F_FREE);
+CORE_OP void free_block_remove(tagctl_t *t, char *blk, size_t size) {
+    HEAP_ASSERT((*hdr_at(blk) & F_FREE) && hdr_size(*hdr_at(blk)) == size);
     list_unlink(t, (node_t *)(void *)blk);
-    t->free_size -= size;
+    t->free_bytes -= size - HDR_BYTES;
     t->free_count--;
-    return size;
 }
 
-/** The free block @p blk, listed in class @p b, keeps its first @p size
- * bytes, of class @p nb; it changes lists only if its class changes (then
- * its links must have passed links_ok_at()). */
-CORE_OP void free_block_shrink(tagctl_t *t, char *blk, size_t b, size_t nb,
-                               size_t size) {
-    word_t hdr = *hdr_at(blk);
-    HEAP_ASSERT((hdr & F_FREE) && size >= MIN_BLOCK && size < hdr_size(hdr));
-    t->free_size -= hdr_size(hdr) - size;
-    *hdr_at(blk) = hdr - hdr_size(hdr) + size;
-    set_footer(blk, size);
+/** The free block @p blk (header @p hdr), listed in class @p b, gives up
+ * its last @p taken bytes and becomes of class @p nb; it changes lists only if
+ * its class changes (then its links must have passed links_ok_at()). */
+CORE_OP void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b,
+                               size_t nb, size_t taken) {
+    hdr -= taken;
+    HEAP_ASSERT((hdr & F_FREE) && hdr_size(hdr) >= MIN_BLOCK);
+    *hdr_at(blk) = hdr;
+    set_footer(blk, hdr_size(hdr));
+    t->free_bytes -= taken;
     if (nb != b) {
         list_unlink(t, (node_t *)(void *)blk);
         list_push(t, (node_t *)(void *)blk, nb);
@@ -185,10 +183,12 @@ CORE_OP bool live_block_trim(tagctl_t *t, char *blk, size_t s,
     size_t rest = hdr_size(hdr) - s;
     if (rest == 0)
         return true;
-    if (*hdr_at(next) & F_FREE) {
+    word_t nh = *hdr_at(next);
+    if (nh & F_FREE) {
         if (!removable(t, (node_t *)(void *)next, bad))
             return false;
-        rest += free_block_remove(t, next);
+        free_block_remove(t, next, hdr_size(nh));
+        rest += hdr_size(nh);
     } else if (rest < MIN_BLOCK) {
         return true;
     }
@@ -246,15 +246,17 @@ CORE_OP void *take(tagctl_t *t, char *blk, size_t b, size_t s,
     size_t rb = rest >= MIN_BLOCK ? bin_of(rest) : b + 1;
     if (rb != b && !links_ok_at(t, (node_t *)(void *)blk, &t->heads[b], bad))
         return NULL;
+    word_t bits = hdr & REGION_MASK;
     if (rest >= MIN_BLOCK) {
-        free_block_shrink(t, blk, b, rb, rest);
+        free_block_shrink(t, blk, hdr, b, rb, s);
         blk += rest;
-        live_block_make(t, blk, s, (hdr & REGION_MASK) | F_PREV_FREE);
+        bits |= F_PREV_FREE;
     } else {
-        free_block_remove(t, blk);
-        live_block_make(t, blk, size, hdr & REGION_MASK);
+        free_block_remove(t, blk, size);
+        s = size;
     }
-    note_min_free(t);
+    note_min_free(t); /* the free bytes are final: keep them in a register */
+    live_block_make(t, blk, s, bits);
     return payload_of(blk);
 }
 
@@ -345,12 +347,17 @@ CORE_OP void release(tagctl_t *t, char *blk) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
     t->used_count--;
-    if (*hdr_at(blk + size) & F_FREE)
-        size += free_block_remove(t, blk + size);
-    if (hdr & F_PREV_FREE) {
+    word_t nh = *hdr_at(blk + size);
+    if (nh & F_FREE) { /* merge with the next block */
+        free_block_remove(t, blk + size, hdr_size(nh));
+        size += hdr_size(nh);
+    }
+    if (hdr & F_PREV_FREE) { /* merge with the previous block */
+        size_t ps = prev_footer(blk);
         *hdr_at(blk) = hdr | F_FREE; /* a second free of it is a double free */
-        blk -= prev_footer(blk);
-        size += free_block_remove(t, blk);
+        blk -= ps;
+        free_block_remove(t, blk, ps);
+        size += ps;
     }
     free_block_insert(t, blk, size, hdr & REGION_MASK);
 }

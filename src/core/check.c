@@ -150,9 +150,10 @@ static capheap_err_t check_tag(checker_t *c, const capheap_heap_t *h,
     if (!err && c->controls != 1)
         err = fail(c, t, CAPHEAP_FAULT_CONTROL);
     if (!err &&
-        (c->free_size != t->free_size || c->free_count != t->free_count ||
-         marked != c->free_count || c->used_count != t->used_count ||
-         c->block_bytes != t->block_bytes || t->min_free > tag_free_bytes(t) ||
+        (c->free_size - c->free_count * HDR_BYTES != t->free_bytes ||
+         c->free_count != t->free_count || marked != c->free_count ||
+         c->used_count != t->used_count || c->block_bytes != t->block_bytes ||
+         t->min_free > tag_free_bytes(t) ||
          (CAPHEAP_POISONING && c->requested != tag_requested(t))))
         err = fail(c, t, CAPHEAP_FAULT_COUNTERS);
     return err;

@@ -68,6 +68,15 @@ static inline void report(capheap_err_t err, const capheap_check_report_t *bad,
         capheap_report_error(err, ptr, op);
 }
 
+/** An allocation's report: a fault comes with a block handed out only
+ * where hand_out() checks the free fill, so a successful allocation
+ * otherwise skips the look. */
+static inline void report_alloc(const capheap_check_report_t *bad,
+                                const void *p, const char *op) {
+    if (!p || CAPHEAP_POISONING >= 2)
+        report(CAPHEAP_OK, bad, p, op);
+}
+
 /** Free @p ptr (not NULL), naming @p op in a report (free.c). */
 void capheap_core_free_as(capheap_heap_t *heap, void *ptr, const char *op);
 

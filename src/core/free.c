@@ -27,7 +27,8 @@ static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
         release(t, blk);
     }
     heap_unlock(heap);
-    report(err, &bad, ptr, op);
+    if (err != CAPHEAP_OK) /* every fault found here also fails the free */
+        report(err, &bad, ptr, op);
 }
 
 void capheap_heap_free(capheap_heap_t *heap, void *ptr) {

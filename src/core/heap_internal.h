@@ -69,7 +69,7 @@ typedef struct tagctl {
 #endif
     size_t total;       /* sum of region sizes as given */
     size_t block_bytes; /* sum of block sizes, control blocks excluded */
-    size_t free_size;   /* sum of the sizes of free blocks */
+    size_t free_bytes;  /* sum of the usable sizes of free blocks */
     size_t free_count;  /* free blocks */
     size_t used_count;  /* live blocks, control blocks excluded */
     size_t min_free;    /* lowest usable free bytes since reset */
@@ -83,7 +83,7 @@ typedef struct tagctl {
 /** What the caller may use of the tag's free blocks: the statistics' free
  * bytes. */
 static inline size_t tag_free_bytes(const tagctl_t *t) {
-    return t->free_size - t->free_count * HDR_BYTES;
+    return t->free_bytes;
 }
 
 /** A region slot of the heap object. */

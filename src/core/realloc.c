@@ -16,7 +16,8 @@ static bool grow(tagctl_t *t, char *blk, size_t s,
     if (!(nh & F_FREE) || hdr_size(hdr) + hdr_size(nh) < s ||
         !removable(t, (node_t *)(void *)next, bad))
         return false;
-    size_t total = hdr_size(hdr) + free_block_remove(t, next);
+    free_block_remove(t, next, hdr_size(nh));
+    size_t total = hdr_size(hdr) + hdr_size(nh);
     *hdr_at(blk) = (hdr & ~SIZE_MASK) | total;
     *hdr_at(blk + total) &= ~F_PREV_FREE;
     /* The successor of what was a free block is live, so nothing is

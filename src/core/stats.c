@@ -38,8 +38,8 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
         return;
     out->total_bytes = t->total;
     out->free_bytes = tag_free_bytes(t);
-    out->allocated_bytes =
-        t->block_bytes - t->free_size - t->used_count * HDR_BYTES;
+    out->allocated_bytes = t->block_bytes - t->free_bytes -
+                           (t->free_count + t->used_count) * HDR_BYTES;
 #if CAPHEAP_POISONING
     out->allocated_bytes = t->requested; /* what usable_size answers */
 #endif

@@ -260,11 +260,10 @@ static void damaged_bitmaps_and_counters(void **state) {
             &t->bitmap[lw]);
 
     CORRUPT(f, (word_t *)&t->free_count, t->free_count + 1, t);
-    CORRUPT(f, (word_t *)&t->free_size, t->free_size - ALIGN, t);
+    CORRUPT(f, (word_t *)&t->free_bytes, t->free_bytes - ALIGN, t);
     CORRUPT(f, (word_t *)&t->used_count, t->used_count - 1, t);
     CORRUPT(f, (word_t *)&t->block_bytes, t->block_bytes + ALIGN, t);
-    CORRUPT(f, (word_t *)&t->min_free,
-            t->free_size - t->free_count * HDR_BYTES + 1, t);
+    CORRUPT(f, (word_t *)&t->min_free, t->free_bytes + 1, t);
 }
 
 int main(void) {

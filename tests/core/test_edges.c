@@ -216,7 +216,7 @@ static void adjacent_free_blocks_reported(void **state) {
     set_footer(blk, size);
     *hdr_at(blk + size) |= F_PREV_FREE;
     list_push(t, (node_t *)(void *)blk, bin_of(size));
-    t->free_size += size;
+    t->free_bytes += size - HDR_BYTES;
     t->free_count++;
     t->used_count--;
     expect_fault(h, CAPHEAP_FAULT_ADJACENT_FREE, blk);

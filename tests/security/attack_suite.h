@@ -683,7 +683,7 @@ static void links_into_counters(void **state) {
     triple(0, 64, &lo, &f, &hi);
     sec_free(f);
     tagctl_t *t0 = (tagctl_t *)(void *)ctl0;
-    write_word(pprev_field(f), (uintptr_t)&t0->free_size);
+    write_word(pprev_field(f), (uintptr_t)&t0->free_bytes);
     alloc_refused(0, 64, CAPHEAP_ERR_CORRUPT, f, NULL);
 }
 
