@@ -300,6 +300,53 @@ static void region_may_not_start_on_an_end_marker(void **state) {
     ts_arena_free(arena);
 }
 
+/* The walker visits blocks with the integrity check's per-block rules: it
+ * stops, returning false, at the first block whose header is damaged (here
+ * its region bits, the upper half of the word on a 64-bit heap), without
+ * visiting it or anything after it. */
+typedef struct {
+    const void *stop;
+    int before, at_or_after;
+} walk_seen_t;
+
+static bool walk_seen_fn(const capheap_block_info_t *b, void *user) {
+    walk_seen_t *w = user;
+    if ((const char *)b->ptr < (const char *)w->stop)
+        w->before++;
+    else
+        w->at_or_after++;
+    return true;
+}
+
+static void walker_stops_at_a_damaged_header(void **state) {
+    (void)state;
+    capheap_heap_t *h = ct_heap_new(1, 1);
+    unsigned char *arena = ct_arena(ARENA, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, ARENA, 0), CAPHEAP_OK);
+    void *a = capheap_heap_alloc(h, 0, 64);
+    void *b = capheap_heap_alloc(h, 0, 64);
+    void *c = capheap_heap_alloc(h, 0, 64);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    walk_seen_t w = {b, 0, 0};
+    assert_true(capheap_heap_walk(h, walk_seen_fn, &w));
+    int before = w.before;
+    assert_true(before >= 1 && w.at_or_after >= 2); /* ctl, a | b, c, rest */
+
+    word_t *hp = hdr_at(block_of(b));
+    word_t saved = *hp;
+    *hp ^= (word_t)1 << REGION_SHIFT; /* another region's index */
+    w = (walk_seen_t){b, 0, 0};
+    assert_false(capheap_heap_walk(h, walk_seen_fn, &w));
+    assert_int_equal(w.before, before); /* everything before b, nothing more */
+    assert_int_equal(w.at_or_after, 0);
+    *hp = saved;
+    ts_assert_heap_ok(h);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(realloc_grows_into_exact_fit),
@@ -310,6 +357,7 @@ int main(void) {
         cmocka_unit_test(region_record_with_foreign_control),
         cmocka_unit_test(free_block_on_the_wrong_list_reported),
         cmocka_unit_test(region_may_not_start_on_an_end_marker),
+        cmocka_unit_test(walker_stops_at_a_damaged_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
