@@ -220,9 +220,10 @@ CORE_OP char *find_fit(const tagctl_t *t, size_t s, size_t *bin,
     *bin = b;
     if (n && hdr_size(n->hdr) >= s)
         return chosen(t, n, bad); /* the common case: the class head fits */
+    span_t sp = heap_span(t);
     for (unsigned i = 1; n && i < CAPHEAP_BIN_SEARCH; i++) {
         node_t *next = link_get(t, &n->next);
-        if (next && !link_in_span(t, next))
+        if (next && !in_span(sp, next))
             return (void)link_fault(bad, n, &n->next, next), NULL;
         n = next;
         if (n && hdr_size(n->hdr) >= s)

@@ -101,19 +101,37 @@ HOT_INLINE void list_unlink(tagctl_t *t, node_t *n) {
  * that passes them need the secret.
  */
 
-/** Whether @p p may be read as a block header: inside the heap's span and
- * aligned like one. */
-HOT_INLINE bool link_in_span(const tagctl_t *t, const void *p) {
+/** The heap's span [lo, lo + len), read once by a search that follows
+ * several links. */
+typedef struct {
+    uintptr_t lo, len;
+} span_t;
+
+HOT_INLINE span_t heap_span(const tagctl_t *t) {
 #if CAPHEAP_HARDEN
     const struct capheap_heap *h = t->heap;
-    return (uintptr_t)p - (uintptr_t)h->lo <
-               (uintptr_t)h->hi - (uintptr_t)h->lo &&
-           hdr_aligned(p);
+    return (span_t){(uintptr_t)h->lo, (uintptr_t)h->hi - (uintptr_t)h->lo};
 #else
     (void)t;
+    return (span_t){0, 0};
+#endif
+}
+
+/** Whether @p p may be read as a block header: inside the span and aligned
+ * like one (always, without hardening). */
+HOT_INLINE bool in_span(span_t sp, const void *p) {
+#if CAPHEAP_HARDEN
+    return (uintptr_t)p - sp.lo < sp.len && hdr_aligned(p);
+#else
+    (void)sp;
     (void)p;
     return true;
 #endif
+}
+
+/** in_span() of the heap of tag @p t. */
+HOT_INLINE bool link_in_span(const tagctl_t *t, const void *p) {
+    return in_span(heap_span(t), p);
 }
 
 /** Fill @p bad with a link fault at free block @p n; returns false. */
