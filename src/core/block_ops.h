@@ -47,6 +47,7 @@
  * its predecessor is live. */
 HOT_INLINE void live_block_make(tagctl_t *t, char *blk, size_t size,
                                 word_t bits) {
+    HEAP_ASSERT(size >= MIN_BLOCK && size % ALIGN == 0);
     *hdr_at(blk) = bits | size;
     *hdr_at(blk + size) &= ~F_PREV_FREE;
     t->used_count++;

@@ -231,6 +231,7 @@ CORE_OP char *find_fit(const tagctl_t *t, size_t s, size_t *bin,
     }
     /* Every block of a larger class fits. */
     b = bin_search(t, b + 1);
+    HEAP_ASSERT(b >= t->nbins || bin_floor(b) >= s);
     *bin = b;
     return b < t->nbins ? chosen(t, link_get(t, &t->heads[b]), bad) : NULL;
 }
@@ -244,6 +245,7 @@ CORE_OP void *take(tagctl_t *t, char *blk, size_t b, size_t s,
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
     size_t rest = size - s;
+    HEAP_ASSERT((hdr & F_FREE) && size >= s);
     size_t rb = rest >= MIN_BLOCK ? bin_of(rest) : b + 1;
     if (rb != b && !links_ok_at(t, (node_t *)(void *)blk, &t->heads[b], bad))
         return NULL;
@@ -347,6 +349,7 @@ CORE_OP bool release_ok(const tagctl_t *t, const char *blk,
 CORE_OP void release(tagctl_t *t, char *blk) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
+    HEAP_ASSERT(!(hdr & (F_FREE | F_CONTROL)) && t->used_count > 0);
     t->used_count--;
     word_t nh = *hdr_at(blk + size);
     if (nh & F_FREE) { /* merge with the next block */
@@ -360,5 +363,6 @@ CORE_OP void release(tagctl_t *t, char *blk) {
         free_block_remove(t, blk, ps);
         size += ps;
     }
+    HEAP_ASSERT(!(*hdr_at(blk + size) & F_FREE)); /* I3 after the merge */
     free_block_insert(t, blk, size, hdr & REGION_MASK);
 }

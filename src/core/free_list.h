@@ -65,6 +65,7 @@ static inline void back_set(const tagctl_t *t, node_t *n, node_t **v) {
 
 /** Put @p n at the head of class @p b's list. */
 HOT_INLINE void list_push(tagctl_t *t, node_t *n, size_t b) {
+    HEAP_ASSERT(b < t->nbins);
     node_t *head = link_get(t, &t->heads[b]);
     link_set(t, &n->next, head);
     back_set(t, n, &t->heads[b]);
