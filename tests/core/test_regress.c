@@ -82,8 +82,8 @@ static void interior_pointer_into_control_block(void **state) {
     unsigned char *arena = ct_arena(4096, 0);
     assert_int_equal(capheap_heap_add_region(h, arena, 4096, 0), CAPHEAP_OK);
     ct_find_control_t c = ct_control(h, 0);
-    unsigned char *p =
-        (unsigned char *)c.ptr + offsetof(tagctl_t, free_bytes) + sizeof(size_t);
+    unsigned char *p = (unsigned char *)c.ptr + offsetof(tagctl_t, free_bytes) +
+                       sizeof(size_t);
     ts_errors_reset();
     capheap_heap_free(h, p);
     ct_assert_one_error(CAPHEAP_ERR_NOT_BLOCK, p, "free");
