@@ -717,33 +717,37 @@ static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
 
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out) {
+    /* Every figure is a size_t: summed word by word. */
+    enum { WORDS = sizeof(capheap_stats_t) / sizeof(size_t) };
+    CAPHEAP_STATIC_ASSERT(WORDS == 8, "capheap_stats_t: eight size_t");
+    union {
+        capheap_stats_t s;
+        size_t w[WORDS];
+    } sum, one;
     capheap_caps_choice_t c;
+    size_t largest = 0;
     choose(ch, caps, &c);
-    memset(out, 0, sizeof *out);
+    memset(&sum, 0, sizeof sum);
     /* The figures are ESP-IDF's: every type that has all of @p caps (mask
      * 0: all memory), whether or not a request by @p caps may use it. */
     for (unsigned t = 0, n = type_count(ch); t < n; t++) {
-        capheap_stats_t s;
         if ((ch->types[t].all & caps) != caps)
             continue;
-        capheap_heap_tag_stats(ch->heap, t, &s);
-        out->total_bytes += s.total_bytes;
-        out->free_bytes += s.free_bytes;
-        out->allocated_bytes += s.allocated_bytes;
-        out->minimum_free_bytes += s.minimum_free_bytes;
-        out->allocated_blocks += s.allocated_blocks;
-        out->free_blocks += s.free_blocks;
-        out->total_blocks += s.total_blocks;
+        capheap_heap_tag_stats(ch->heap, t, &one.s);
+        for (unsigned k = 0; k < WORDS; k++)
+            sum.w[k] += one.w[k];
         /* A mask no allocation is served by (0, EXEC with 8BIT or DMA)
          * promises nothing: its largest block is ESP-IDF's figure. */
-        if (!c.count && s.largest_free_block > out->largest_free_block)
-            out->largest_free_block = s.largest_free_block;
+        if (!c.count && one.s.largest_free_block > largest)
+            largest = one.s.largest_free_block;
     }
     /* Otherwise it is a promise: over the types an allocation by @p caps
      * tries, what the request is sure to get there. */
     for (unsigned i = 0; i < c.count; i++) {
         size_t n = largest_for(ch, &c, c.tags[i]);
-        if (n > out->largest_free_block)
-            out->largest_free_block = n;
+        if (n > largest)
+            largest = n;
     }
+    sum.s.largest_free_block = largest;
+    *out = sum.s;
 }
