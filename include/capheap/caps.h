@@ -258,10 +258,10 @@ typedef struct {
 } capheap_caps_reservation_t;
 
 /**
- * Build the heaps of @p chip: every region selected by @p opts, minus the
- * chip's default reservations and @p extra, trimmed and split around them,
- * fragments too small for a block dropped, neighbours of the same type
- * merged. Start-up-stack regions wait for
+ * Build the heaps of @p chip: every region selected by @p opts (NULL: no
+ * options), minus the chip's default reservations and @p extra, trimmed and
+ * split around them, fragments too small for a block dropped, neighbours of the
+ * same type merged. Start-up-stack regions wait for
  * capheap_caps_enable_nonos_stack_heaps(). Touches the memory of every region
  * (block headers). Not concurrently with any other call on @p ch; set the
  * lock (capheap_heap_set_lock(ch->heap, ...)) after it, before threads
