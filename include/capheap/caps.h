@@ -136,7 +136,8 @@ CAPHEAP_STATIC_ASSERT((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
 typedef struct {
     uint32_t request; /**< the mask as asked: the cache key */
     uint32_t caps;    /**< after ESP-IDF's adjustments */
-    uint16_t align;   /**< alignment the hardware needs (1: none) */
+    uint16_t align;   /**< alignment the hardware needs (1: none; may be 0
+                           when count is 0) */
     uint8_t count;    /**< candidate types (0: nothing can serve it) */
     uint8_t flags;    /**< what the request needs beyond a plain alloc
                            (0: the candidates' core allocation is all) */

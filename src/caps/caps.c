@@ -394,7 +394,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
     }
     c->request = request;
     c->caps = caps;
-    c->align = (uint16_t)(hw ? hw : 1);
+    c->align = (uint16_t)hw; /* 0: unsatisfiable, no candidate to align */
     /* With poisoning a block holds exactly the bytes asked for, its tail
      * canary right after them: word-only memory and DMA must ask for whole
      * words (or lines) themselves, as ESP-IDF does. */
