@@ -136,7 +136,8 @@ CAPHEAP_STATIC_ASSERT((CAPHEAP_CAPS_CACHE & (CAPHEAP_CAPS_CACHE - 1)) == 0,
 typedef struct {
     uint32_t request; /**< the mask as asked: the cache key */
     uint32_t caps;    /**< after ESP-IDF's adjustments */
-    uint16_t align;   /**< alignment the hardware needs (1: none) */
+    uint16_t align;   /**< alignment the hardware needs (1: none; may be 0
+                           when count is 0) */
     uint8_t count;    /**< candidate types (0: nothing can serve it) */
     uint8_t flags;    /**< what the request needs beyond a plain alloc
                            (0: the candidates' core allocation is all) */
@@ -258,10 +259,10 @@ typedef struct {
 } capheap_caps_reservation_t;
 
 /**
- * Build the heaps of @p chip: every region selected by @p opts, minus the
- * chip's default reservations and @p extra, trimmed and split around them,
- * fragments too small for a block dropped, neighbours of the same type
- * merged. Start-up-stack regions wait for
+ * Build the heaps of @p chip: every region selected by @p opts (NULL: no
+ * options), minus the chip's default reservations and @p extra, trimmed and
+ * split around them, fragments too small for a block dropped, neighbours of the
+ * same type merged. Start-up-stack regions wait for
  * capheap_caps_enable_nonos_stack_heaps(). Touches the memory of every region
  * (block headers). Not concurrently with any other call on @p ch; set the
  * lock (capheap_heap_set_lock(ch->heap, ...)) after it, before threads

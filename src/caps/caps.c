@@ -113,15 +113,15 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
                           CAPHEAP_CAPS_MAX_REGIONS, CAPHEAP_CAPS_MAX_TYPES);
     if (!ch->heap)
         return CAPHEAP_ERR_INVALID_ARG;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    uintptr_t lo = 0, hi = 0; /* no window: an empty span */
     for (unsigned i = 0; i < chip->alias_count; i++) {
         const capheap_alias_t *w = &chip->aliases[i];
         uintptr_t end = w->iram_lo + (w->dram_hi - w->dram_lo);
-        lo = w->iram_lo < lo ? w->iram_lo : lo;
+        lo = !i || w->iram_lo < lo ? w->iram_lo : lo;
         hi = end > hi ? end : hi;
     }
-    ch->iram_lo = lo <= hi ? lo : 0;
-    ch->iram_span = lo <= hi ? hi - lo : 0;
+    ch->iram_lo = lo;
+    ch->iram_span = hi - lo;
     ch->max_alloc = chip->max_alloc;
     for (unsigned i = 0; i < chip->type_count; i++)
         set_type(&ch->types[i], chip->types[i].name, chip->types[i].caps);
@@ -133,26 +133,30 @@ capheap_err_t capheap_caps_init(capheap_caps_t *ch, const capheap_chip_t *chip,
         chip, opts, extra, extra_count, av, CAPHEAP_CAPS_MAX_REGIONS, &n, NULL);
     if (err)
         return err;
-    /* Largest first: each type's control block lands in its largest region
-     * at once instead of moving there later. */
-    for (size_t i = 1; i < n; i++) {
-        capheap_avail_t x = av[i];
-        size_t j = i;
-        for (; j > 0 && av[j - 1].end - av[j - 1].start < x.end - x.start; j--)
-            av[j] = av[j - 1];
-        av[j] = x;
-    }
-    for (size_t i = 0; i < n && !err; i++) {
-        note_alias(ch, av[i].type, av[i].start);
-        if (!av[i].startup_stack) {
-            err = add_piece(ch, &av[i]);
+    /* Largest first (the first of equals: address order): each type's
+     * control block lands in its largest region at once instead of moving
+     * there later. Picked in place, no piece moved; a piece taken is
+     * emptied (the layout keeps none under CAPHEAP_LAYOUT_MIN_PIECE). */
+    for (size_t k = 0; k < n && !err; k++) {
+        size_t b = 0, most = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (av[i].end - av[i].start > most) {
+                most = av[i].end - av[i].start;
+                b = i;
+            }
+        }
+        capheap_avail_t *a = &av[b];
+        note_alias(ch, a->type, a->start);
+        if (!a->startup_stack) {
+            err = add_piece(ch, a);
         } else if (ch->pending_count <
                    sizeof ch->pending / sizeof ch->pending[0]) {
             ch->pending[ch->pending_count++] =
-                (capheap_caps_pending_t){av[i].start, av[i].end, av[i].type};
+                (capheap_caps_pending_t){a->start, a->end, a->type};
         } else {
             err = CAPHEAP_ERR_NO_SLOT;
         }
+        a->end = a->start;
     }
     /* The cache needs no invalidate(): memset left every slot all-zero,
      * invalidate()'s answer for mask 0, and nothing chose meanwhile. */
@@ -390,7 +394,7 @@ static void fill(capheap_caps_t *ch, capheap_caps_choice_t *c,
     }
     c->request = request;
     c->caps = caps;
-    c->align = (uint16_t)(hw ? hw : 1);
+    c->align = (uint16_t)hw; /* 0: unsatisfiable, no candidate to align */
     /* With poisoning a block holds exactly the bytes asked for, its tail
      * canary right after them: word-only memory and DMA must ask for whole
      * words (or lines) themselves, as ESP-IDF does. */
@@ -713,33 +717,37 @@ static size_t largest_for(capheap_caps_t *ch, const capheap_caps_choice_t *c,
 
 void capheap_caps_stats(capheap_caps_t *ch, uint32_t caps,
                         capheap_stats_t *out) {
+    /* Every figure is a size_t: summed word by word. */
+    enum { WORDS = sizeof(capheap_stats_t) / sizeof(size_t) };
+    CAPHEAP_STATIC_ASSERT(WORDS == 8, "capheap_stats_t: eight size_t");
+    union {
+        capheap_stats_t s;
+        size_t w[WORDS];
+    } sum, one;
     capheap_caps_choice_t c;
+    size_t largest = 0;
     choose(ch, caps, &c);
-    memset(out, 0, sizeof *out);
+    memset(&sum, 0, sizeof sum);
     /* The figures are ESP-IDF's: every type that has all of @p caps (mask
      * 0: all memory), whether or not a request by @p caps may use it. */
     for (unsigned t = 0, n = type_count(ch); t < n; t++) {
-        capheap_stats_t s;
         if ((ch->types[t].all & caps) != caps)
             continue;
-        capheap_heap_tag_stats(ch->heap, t, &s);
-        out->total_bytes += s.total_bytes;
-        out->free_bytes += s.free_bytes;
-        out->allocated_bytes += s.allocated_bytes;
-        out->minimum_free_bytes += s.minimum_free_bytes;
-        out->allocated_blocks += s.allocated_blocks;
-        out->free_blocks += s.free_blocks;
-        out->total_blocks += s.total_blocks;
+        capheap_heap_tag_stats(ch->heap, t, &one.s);
+        for (unsigned k = 0; k < WORDS; k++)
+            sum.w[k] += one.w[k];
         /* A mask no allocation is served by (0, EXEC with 8BIT or DMA)
          * promises nothing: its largest block is ESP-IDF's figure. */
-        if (!c.count && s.largest_free_block > out->largest_free_block)
-            out->largest_free_block = s.largest_free_block;
+        if (!c.count && one.s.largest_free_block > largest)
+            largest = one.s.largest_free_block;
     }
     /* Otherwise it is a promise: over the types an allocation by @p caps
      * tries, what the request is sure to get there. */
     for (unsigned i = 0; i < c.count; i++) {
         size_t n = largest_for(ch, &c, c.tags[i]);
-        if (n > out->largest_free_block)
-            out->largest_free_block = n;
+        if (n > largest)
+            largest = n;
     }
+    sum.s.largest_free_block = largest;
+    *out = sum.s;
 }

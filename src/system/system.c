@@ -146,19 +146,17 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
  * heap gets it only at the end). */
 static capheap_err_t build(const capheap_chip_t *chip,
                            const capheap_chip_options_t *opts) {
-    capheap_chip_options_t o = {0, 0, 0, 0, 0};
     capheap_err_t err;
     atomic_store_explicit(&state, FAILED, memory_order_relaxed);
-    if (chip) {
-        if (opts)
-            o = *opts;
-    } else if (named) {
-        chip = named->chip;
-        o = named->opts;
-    } else {
-        chip = BUILD_CHIP;
+    if (!chip) { /* the options go with the chip: none without it */
+        opts = named ? &named->opts : NULL;
+        chip = named ? named->chip : BUILD_CHIP;
     }
 #if CAPHEAP_SYSTEM_SIM
+    capheap_chip_options_t o = {0, 0, 0, 0, 0};
+    if (opts)
+        o = *opts;
+    opts = &o;
     err = simulated(&chip, &o);
     if (err)
         return err;
@@ -175,7 +173,7 @@ static capheap_err_t build(const capheap_chip_t *chip,
         return CAPHEAP_ERR_NO_CHIP;
     }
 #endif
-    err = capheap_caps_init(&global, chip, &o, reserved, reserved_count);
+    err = capheap_caps_init(&global, chip, opts, reserved, reserved_count);
     if (err) {
         say("cannot build the heaps of chip ", name_of(chip), ": ",
             capheap_err_str(err));
