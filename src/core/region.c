@@ -198,7 +198,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
         ctl_block = ctl_block < MIN_BLOCK ? MIN_BLOCK : ctl_block;
     }
     capheap_err_t err = CAPHEAP_OK;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad; /* written on a failure, not reported */
     if (overlaps(heap, a, a + size))
         err = CAPHEAP_ERR_OVERLAP;
     else if (heap->region_count == heap->region_cap)
