@@ -71,13 +71,11 @@ const region_t *region_holding(const capheap_heap_t *h, uintptr_t a) {
 }
 
 bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
+    /* A region's blocks span [first, end), its memory [first, end + W): an
+     * address is in the latter if it or the word before it is in the former
+     * (a region spans more than a word; below W, a - W wraps past them all). */
     uintptr_t a = (uintptr_t)ptr;
-    for (unsigned i = 0; i < heap->region_count; i++) {
-        const region_t *r = &heap->regions[i];
-        if (a >= (uintptr_t)r->first && a < (uintptr_t)r->end + WORD_BYTES)
-            return true;
-    }
-    return false;
+    return region_holding(heap, a) || region_holding(heap, a - WORD_BYTES);
 }
 
 /* Whether [a, limit) overlaps the heap object or a region, other than by
