@@ -23,9 +23,11 @@ CORE_OP bool free_block_ok(const tagctl_t *t, const node_t *m) {
     const region_t *reg = &h->regions[r];
     size_t size = hdr_size(hdr);
     if (reg->ctl != t || blk < reg->first || size < MIN_BLOCK ||
-        size > (size_t)(reg->end - blk) || prev_footer(blk + size) != size ||
-        (*hdr_at(blk + size) & (REGION_MASK | F_PREV_FREE | F_FREE)) !=
-            ((hdr & REGION_MASK) | F_PREV_FREE))
+        size > (size_t)(reg->end - blk) || prev_footer(blk + size) != size)
+        return false;
+    word_t nh = *hdr_at(blk + size); /* this region's, live, PREV_FREE */
+    if (((nh ^ hdr) >> REGION_SHIFT) |
+        ((nh & (F_PREV_FREE | F_FREE)) ^ F_PREV_FREE))
         return false;
     return !h->nested || region_holding(h, (uintptr_t)blk) == reg;
 #else
