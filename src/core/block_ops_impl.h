@@ -309,8 +309,8 @@ CORE_OP capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     if (h->nested && region_holding(h, (uintptr_t)blk) != reg)
         return CAPHEAP_ERR_NOT_BLOCK;
     word_t nh = *hdr_at(blk + size);
-    if ((nh & (REGION_MASK | F_PREV_FREE)) != (hdr & REGION_MASK))
-        return CAPHEAP_ERR_NOT_BLOCK;
+    if (((nh ^ hdr) >> REGION_SHIFT) | (nh & F_PREV_FREE))
+        return CAPHEAP_ERR_NOT_BLOCK; /* another region's, or PREV_FREE */
     if (hdr & F_PREV_FREE) {
         size_t ps = prev_footer(blk);
         if (ps < MIN_BLOCK || ps > (size_t)(blk - reg->first) ||
