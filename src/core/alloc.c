@@ -84,7 +84,7 @@ static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
     live_block_make(t, blk, size, rbits | prev_flag);
     /* The successor of what was a free block is live, so nothing is
      * unlisted; were it not, the trim would check it and leave the block. */
-    capheap_check_report_t ignored = {0};
+    capheap_check_report_t ignored; /* written only by a failure */
     (void)live_block_trim(t, blk, s, &ignored);
     note_min_free(t);
     return payload_of(blk);

@@ -22,7 +22,7 @@ static bool grow(tagctl_t *t, char *blk, size_t s,
     *hdr_at(blk + total) &= ~F_PREV_FREE;
     /* The successor of what was a free block is live, so nothing is
      * unlisted; were it not, the trim would check it and leave the block. */
-    capheap_check_report_t ignored = {0};
+    capheap_check_report_t ignored; /* written only by a failure */
     (void)live_block_trim(t, blk, s, &ignored);
     note_min_free(t);
     return true;
