@@ -24,7 +24,8 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     size_t s = block_size_for(size);
     if (!s)
         return NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     void *p = hand_out(heap, alloc_tag(heap, tag, s, &bad), size, &bad);
     heap_unlock(heap);
@@ -50,7 +51,8 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
     size_t s = block_size_for(size);
     if (!s || count == 0)
         return NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     void *p = alloc_tag(heap, tags[0], s, &bad);
     if (!p && count > 1 && !bad.error)
@@ -101,7 +103,8 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
         s > MAX_BLOCK - alignment - MIN_BLOCK)
         return NULL;
     void *p = NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     if (t) {

@@ -63,7 +63,8 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
     char *blk;
     tagctl_t *t;
     void *res = NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK && s) {
