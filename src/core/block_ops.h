@@ -69,7 +69,6 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #define removable         capheap_core_removable
 #define free_block_insert capheap_core_free_block_insert
 #define free_block_remove capheap_core_free_block_remove
-#define free_block_shrink capheap_core_free_block_shrink
 #define live_block_trim   capheap_core_live_block_trim
 #define find_fit          capheap_core_find_fit
 #define take              capheap_core_take
@@ -89,8 +88,6 @@ bool links_ok_at(const tagctl_t *t, const node_t *n, node_t *const *head,
 bool removable(const tagctl_t *t, const node_t *n, capheap_check_report_t *bad);
 void free_block_insert(tagctl_t *t, char *blk, size_t size, word_t rbits);
 void free_block_remove(tagctl_t *t, char *blk, size_t size);
-void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b, size_t nb,
-                       size_t taken);
 bool live_block_trim(tagctl_t *t, char *blk, size_t s,
                      capheap_check_report_t *bad);
 char *find_fit(const tagctl_t *t, size_t s, size_t *bin,

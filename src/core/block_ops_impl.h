@@ -161,9 +161,10 @@ CORE_OP void free_block_remove(tagctl_t *t, char *blk, size_t size) {
 
 /** The free block @p blk (header @p hdr), listed in class @p b, gives up
  * its last @p taken bytes and becomes of class @p nb; it changes lists only if
- * its class changes (then its links must have passed links_ok_at()). */
-CORE_OP void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b,
-                               size_t nb, size_t taken) {
+ * its class changes (then its links must have passed links_ok_at()). Inline
+ * in every build: take() is its one caller. */
+HOT_INLINE void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b,
+                                  size_t nb, size_t taken) {
     hdr -= taken;
     HEAP_ASSERT((hdr & F_FREE) && hdr_size(hdr) >= MIN_BLOCK);
     *hdr_at(blk) = hdr;
