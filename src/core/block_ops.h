@@ -63,7 +63,6 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #if CAPHEAP_CORE_OUTLINE
 #define free_block_ok     capheap_core_free_block_ok
 #define block_usable      capheap_core_block_usable
-#define block_in_tag      capheap_core_block_in_tag
 #define chosen            capheap_core_chosen
 #define links_ok_at       capheap_core_links_ok_at
 #define removable         capheap_core_removable
@@ -81,7 +80,6 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 
 bool free_block_ok(const tagctl_t *t, const node_t *m);
 bool block_usable(const tagctl_t *t, const node_t *m);
-bool block_in_tag(const tagctl_t *t, const node_t *m);
 char *chosen(const tagctl_t *t, node_t *n, capheap_check_report_t *bad);
 bool links_ok_at(const tagctl_t *t, const node_t *n, node_t *const *head,
                  capheap_check_report_t *bad);

@@ -62,8 +62,9 @@ CORE_OP bool block_usable(const tagctl_t *t, const node_t *m) {
 /** Whether @p m, a header inside the heap's span, lies in a region of tag
  * @p t (the innermost one, where regions nest): a block an allocation
  * reached through a link must be its own tag's, or two use-after-free
- * writes could hand one memory type's block to another's request. */
-CORE_OP bool block_in_tag(const tagctl_t *t, const node_t *m) {
+ * writes could hand one memory type's block to another's request. Inline in
+ * every build: chosen() is its one caller. */
+HOT_INLINE bool block_in_tag(const tagctl_t *t, const node_t *m) {
 #if CAPHEAP_HARDEN
     const struct capheap_heap *h = t->heap;
     unsigned r = hdr_region(m->hdr);
