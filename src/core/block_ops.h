@@ -72,7 +72,6 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #define find_fit          capheap_core_find_fit
 #define take              capheap_core_take
 #define alloc_fit         capheap_core_alloc_fit
-#define misplaced         capheap_core_misplaced
 #define find_live         capheap_core_find_live
 #define find_intact       capheap_core_find_intact
 #define release_ok        capheap_core_release_ok
@@ -93,7 +92,6 @@ char *find_fit(const tagctl_t *t, size_t s, size_t *bin,
 void *take(tagctl_t *t, char *blk, size_t b, size_t s,
            capheap_check_report_t *bad);
 void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad);
-capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr);
 capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
                         char **blk_out, tagctl_t **ctl_out);
 capheap_err_t find_intact(const capheap_heap_t *heap, const void *ptr,

@@ -275,8 +275,9 @@ CORE_OP void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad) {
     return blk ? take(t, blk, b, s, bad) : NULL;
 }
 
-/* Slow path for a pointer that is no block: inside a region or not? */
-CORE_OP capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
+/* Slow path for a pointer that is no block: inside a region or not? Inline
+ * in every build: find_live() is its one caller. */
+HOT_INLINE capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
     return capheap_heap_contains(h, ptr) ? CAPHEAP_ERR_NOT_BLOCK
                                          : CAPHEAP_ERR_FOREIGN_POINTER;
 }
