@@ -124,14 +124,18 @@ static void ctl_open(tagctl_t *t, const capheap_heap_t *h, unsigned tag,
 #if CAPHEAP_MANGLE
     t->key = h->secret;
 #endif
-    if (old)
-        memcpy(&t->total, &old->total,
-               offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
-    for (size_t b = 0; b < nbins; b++) {
-        node_t *n =
-            old && b < old->nbins ? link_get(old, &old->heads[b]) : NULL;
-        link_set(t, &t->heads[b], n);
+#if CAPHEAP_MANGLE
+    for (size_t b = 0; b < nbins; b++) /* an empty head holds the key */
+        link_set(t, &t->heads[b], NULL);
+#endif
+    if (!old)
+        return;
+    memcpy(&t->total, &old->total,
+           offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
+    for (size_t b = 0; b < old->nbins; b++) {
+        node_t *n = link_get(old, &old->heads[b]);
         if (n) {
+            link_set(t, &t->heads[b], n);
             back_set(t, n, &t->heads[b]);
             bin_mark(t, b);
         }
