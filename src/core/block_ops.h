@@ -71,7 +71,6 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #define live_block_trim   capheap_core_live_block_trim
 #define find_fit          capheap_core_find_fit
 #define take              capheap_core_take
-#define alloc_fit         capheap_core_alloc_fit
 #define find_live         capheap_core_find_live
 #define find_intact       capheap_core_find_intact
 #define release_ok        capheap_core_release_ok
@@ -91,7 +90,6 @@ char *find_fit(const tagctl_t *t, size_t s, size_t *bin,
                capheap_check_report_t *bad);
 void *take(tagctl_t *t, char *blk, size_t b, size_t s,
            capheap_check_report_t *bad);
-void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad);
 capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
                         char **blk_out, tagctl_t **ctl_out);
 capheap_err_t find_intact(const capheap_heap_t *heap, const void *ptr,
@@ -104,5 +102,14 @@ void release(tagctl_t *t, char *blk);
 #define CORE_OP HOT_INLINE
 #include "block_ops_impl.h"
 #endif
+
+/** A live block of @p s bytes from tag @p t: its payload, or NULL (with
+ * @p bad filled if a list was damaged). Inline in every build: it only
+ * joins find_fit() and take(). */
+HOT_INLINE void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad) {
+    size_t b;
+    char *blk = find_fit(t, s, &b, bad);
+    return blk ? take(t, blk, b, s, bad) : NULL;
+}
 
 #endif /* CAPHEAP_CORE_BLOCK_OPS_H */

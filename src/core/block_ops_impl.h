@@ -267,14 +267,6 @@ CORE_OP void *take(tagctl_t *t, char *blk, size_t b, size_t s,
     return payload_of(blk);
 }
 
-/** A live block of @p s bytes from tag @p t: its payload, or NULL (with
- * @p bad filled if a list was damaged). */
-CORE_OP void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad) {
-    size_t b;
-    char *blk = find_fit(t, s, &b, bad);
-    return blk ? take(t, blk, b, s, bad) : NULL;
-}
-
 /* Slow path for a pointer that is no block: inside a region or not? Inline
  * in every build: find_live() is its one caller. */
 HOT_INLINE capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
