@@ -5,13 +5,27 @@
  * for size, CAPHEAP_CORE_OUTLINE).
  */
 
+CORE_OP char *chosen(const tagctl_t *t, node_t *n, capheap_check_report_t *bad);
+
 /** Whether @p m is a free block of tag @p t: inside the span, free, in a
  * region of @p t (the innermost, where regions nest: two use-after-free
  * writes must not hand one memory type's block to another's request), its
  * size inside the region and repeated in its footer, its successor live and
  * flagged PREV_FREE. */
 CORE_OP bool free_block_ok(const tagctl_t *t, const node_t *m) {
-#if CAPHEAP_HARDEN
+#if CAPHEAP_HARDEN == 1
+    /* chosen()'s checks (level 1: its successor live, a region of the tag),
+     * then the two it leaves to the span: the block ends inside its region,
+     * and its successor is that region's. */
+    capheap_check_report_t ignored; /* written only by a failure */
+    if (!link_in_span(t, m) || !chosen(t, (node_t *)(uintptr_t)m, &ignored))
+        return false;
+    const char *blk = (const char *)m;
+    size_t size = hdr_size(m->hdr);
+    const region_t *reg = &t->heap->regions[hdr_region(m->hdr)];
+    return size <= (size_t)(reg->end - blk) &&
+           !((*hdr_at(blk + size) ^ m->hdr) >> REGION_SHIFT);
+#elif CAPHEAP_HARDEN
     const struct capheap_heap *h = t->heap;
     const char *blk = (const char *)m;
     if (!link_in_span(t, m))
