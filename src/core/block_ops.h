@@ -72,7 +72,6 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #define find_fit          capheap_core_find_fit
 #define take              capheap_core_take
 #define find_live         capheap_core_find_live
-#define find_intact       capheap_core_find_intact
 #define release_ok        capheap_core_release_ok
 #define release           capheap_core_release
 
@@ -92,9 +91,6 @@ void *take(tagctl_t *t, char *blk, size_t b, size_t s,
            capheap_check_report_t *bad);
 capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
                         char **blk_out, tagctl_t **ctl_out);
-capheap_err_t find_intact(const capheap_heap_t *heap, const void *ptr,
-                          char **blk, tagctl_t **t,
-                          capheap_check_report_t *bad);
 bool release_ok(const tagctl_t *t, const char *blk,
                 capheap_check_report_t *bad);
 void release(tagctl_t *t, char *blk);
@@ -110,6 +106,17 @@ HOT_INLINE void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad) {
     size_t b;
     char *blk = find_fit(t, s, &b, bad);
     return blk ? take(t, blk, b, s, bad) : NULL;
+}
+
+/** find_live(), then the canaries: a block that may be freed or resized.
+ * Inline in every build: without poisoning it is find_live(). */
+HOT_INLINE capheap_err_t find_intact(const capheap_heap_t *heap,
+                                     const void *ptr, char **blk, tagctl_t **t,
+                                     capheap_check_report_t *bad) {
+    capheap_err_t err = find_live(heap, ptr, blk, t);
+    if (err == CAPHEAP_OK && poison_check_live(*blk, bad))
+        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: change nothing */
+    return err;
 }
 
 #endif /* CAPHEAP_CORE_BLOCK_OPS_H */

@@ -331,16 +331,6 @@ CORE_OP capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     return CAPHEAP_OK;
 }
 
-/** find_live(), then the canaries: a block that may be freed or resized. */
-CORE_OP capheap_err_t find_intact(const capheap_heap_t *heap, const void *ptr,
-                                  char **blk, tagctl_t **t,
-                                  capheap_check_report_t *bad) {
-    capheap_err_t err = find_live(heap, ptr, blk, t);
-    if (err == CAPHEAP_OK && poison_check_live(*blk, bad))
-        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: change nothing */
-    return err;
-}
-
 CORE_OP bool release_ok(const tagctl_t *t, const char *blk,
                         capheap_check_report_t *bad) {
     word_t hdr = *hdr_at(blk);
