@@ -24,7 +24,8 @@ void *capheap_heap_alloc(capheap_heap_t *heap, unsigned tag, size_t size) {
     size_t s = block_size_for(size);
     if (!s)
         return NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     void *p = hand_out(heap, alloc_tag(heap, tag, s, &bad), size, &bad);
     heap_unlock(heap);
@@ -50,7 +51,8 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
     size_t s = block_size_for(size);
     if (!s || count == 0)
         return NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     void *p = alloc_tag(heap, tags[0], s, &bad);
     if (!p && count > 1 && !bad.error)
@@ -84,7 +86,7 @@ static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
     live_block_make(t, blk, size, rbits | prev_flag);
     /* The successor of what was a free block is live, so nothing is
      * unlisted; were it not, the trim would check it and leave the block. */
-    capheap_check_report_t ignored = {0};
+    capheap_check_report_t ignored; /* written only by a failure */
     (void)live_block_trim(t, blk, s, &ignored);
     note_min_free(t);
     return payload_of(blk);
@@ -101,7 +103,8 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
         s > MAX_BLOCK - alignment - MIN_BLOCK)
         return NULL;
     void *p = NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
     if (t) {

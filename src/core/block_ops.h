@@ -63,47 +63,34 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #if CAPHEAP_CORE_OUTLINE
 #define free_block_ok     capheap_core_free_block_ok
 #define block_usable      capheap_core_block_usable
-#define block_in_tag      capheap_core_block_in_tag
 #define chosen            capheap_core_chosen
 #define links_ok_at       capheap_core_links_ok_at
 #define removable         capheap_core_removable
 #define free_block_insert capheap_core_free_block_insert
 #define free_block_remove capheap_core_free_block_remove
-#define free_block_shrink capheap_core_free_block_shrink
 #define live_block_trim   capheap_core_live_block_trim
 #define find_fit          capheap_core_find_fit
 #define take              capheap_core_take
-#define alloc_fit         capheap_core_alloc_fit
-#define misplaced         capheap_core_misplaced
 #define find_live         capheap_core_find_live
-#define find_intact       capheap_core_find_intact
 #define release_ok        capheap_core_release_ok
 #define release           capheap_core_release
 
 bool free_block_ok(const tagctl_t *t, const node_t *m);
 bool block_usable(const tagctl_t *t, const node_t *m);
-bool block_in_tag(const tagctl_t *t, const node_t *m);
 char *chosen(const tagctl_t *t, node_t *n, capheap_check_report_t *bad);
 bool links_ok_at(const tagctl_t *t, const node_t *n, node_t *const *head,
                  capheap_check_report_t *bad);
 bool removable(const tagctl_t *t, const node_t *n, capheap_check_report_t *bad);
 void free_block_insert(tagctl_t *t, char *blk, size_t size, word_t rbits);
 void free_block_remove(tagctl_t *t, char *blk, size_t size);
-void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b, size_t nb,
-                       size_t taken);
 bool live_block_trim(tagctl_t *t, char *blk, size_t s,
                      capheap_check_report_t *bad);
 char *find_fit(const tagctl_t *t, size_t s, size_t *bin,
                capheap_check_report_t *bad);
 void *take(tagctl_t *t, char *blk, size_t b, size_t s,
            capheap_check_report_t *bad);
-void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad);
-capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr);
 capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
                         char **blk_out, tagctl_t **ctl_out);
-capheap_err_t find_intact(const capheap_heap_t *heap, const void *ptr,
-                          char **blk, tagctl_t **t,
-                          capheap_check_report_t *bad);
 bool release_ok(const tagctl_t *t, const char *blk,
                 capheap_check_report_t *bad);
 void release(tagctl_t *t, char *blk);
@@ -111,5 +98,25 @@ void release(tagctl_t *t, char *blk);
 #define CORE_OP HOT_INLINE
 #include "block_ops_impl.h"
 #endif
+
+/** A live block of @p s bytes from tag @p t: its payload, or NULL (with
+ * @p bad filled if a list was damaged). Inline in every build: it only
+ * joins find_fit() and take(). */
+HOT_INLINE void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad) {
+    size_t b;
+    char *blk = find_fit(t, s, &b, bad);
+    return blk ? take(t, blk, b, s, bad) : NULL;
+}
+
+/** find_live(), then the canaries: a block that may be freed or resized.
+ * Inline in every build: without poisoning it is find_live(). */
+HOT_INLINE capheap_err_t find_intact(const capheap_heap_t *heap,
+                                     const void *ptr, char **blk, tagctl_t **t,
+                                     capheap_check_report_t *bad) {
+    capheap_err_t err = find_live(heap, ptr, blk, t);
+    if (err == CAPHEAP_OK && poison_check_live(*blk, bad))
+        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: change nothing */
+    return err;
+}
 
 #endif /* CAPHEAP_CORE_BLOCK_OPS_H */

@@ -5,13 +5,27 @@
  * for size, CAPHEAP_CORE_OUTLINE).
  */
 
+CORE_OP char *chosen(const tagctl_t *t, node_t *n, capheap_check_report_t *bad);
+
 /** Whether @p m is a free block of tag @p t: inside the span, free, in a
  * region of @p t (the innermost, where regions nest: two use-after-free
  * writes must not hand one memory type's block to another's request), its
  * size inside the region and repeated in its footer, its successor live and
  * flagged PREV_FREE. */
 CORE_OP bool free_block_ok(const tagctl_t *t, const node_t *m) {
-#if CAPHEAP_HARDEN
+#if CAPHEAP_HARDEN == 1
+    /* chosen()'s checks (level 1: its successor live, a region of the tag),
+     * then the two it leaves to the span: the block ends inside its region,
+     * and its successor is that region's. */
+    capheap_check_report_t ignored; /* written only by a failure */
+    if (!link_in_span(t, m) || !chosen(t, (node_t *)(uintptr_t)m, &ignored))
+        return false;
+    const char *blk = (const char *)m;
+    size_t size = hdr_size(m->hdr);
+    const region_t *reg = &t->heap->regions[hdr_region(m->hdr)];
+    return size <= (size_t)(reg->end - blk) &&
+           !((*hdr_at(blk + size) ^ m->hdr) >> REGION_SHIFT);
+#elif CAPHEAP_HARDEN
     const struct capheap_heap *h = t->heap;
     const char *blk = (const char *)m;
     if (!link_in_span(t, m))
@@ -23,9 +37,11 @@ CORE_OP bool free_block_ok(const tagctl_t *t, const node_t *m) {
     const region_t *reg = &h->regions[r];
     size_t size = hdr_size(hdr);
     if (reg->ctl != t || blk < reg->first || size < MIN_BLOCK ||
-        size > (size_t)(reg->end - blk) || prev_footer(blk + size) != size ||
-        (*hdr_at(blk + size) & (REGION_MASK | F_PREV_FREE | F_FREE)) !=
-            ((hdr & REGION_MASK) | F_PREV_FREE))
+        size > (size_t)(reg->end - blk) || prev_footer(blk + size) != size)
+        return false;
+    word_t nh = *hdr_at(blk + size); /* this region's, live, PREV_FREE */
+    if (((nh ^ hdr) >> REGION_SHIFT) |
+        ((nh & (F_PREV_FREE | F_FREE)) ^ F_PREV_FREE))
         return false;
     return !h->nested || region_holding(h, (uintptr_t)blk) == reg;
 #else
@@ -60,8 +76,9 @@ CORE_OP bool block_usable(const tagctl_t *t, const node_t *m) {
 /** Whether @p m, a header inside the heap's span, lies in a region of tag
  * @p t (the innermost one, where regions nest): a block an allocation
  * reached through a link must be its own tag's, or two use-after-free
- * writes could hand one memory type's block to another's request. */
-CORE_OP bool block_in_tag(const tagctl_t *t, const node_t *m) {
+ * writes could hand one memory type's block to another's request. Inline in
+ * every build: chosen() is its one caller. */
+HOT_INLINE bool block_in_tag(const tagctl_t *t, const node_t *m) {
 #if CAPHEAP_HARDEN
     const struct capheap_heap *h = t->heap;
     unsigned r = hdr_region(m->hdr);
@@ -159,9 +176,10 @@ CORE_OP void free_block_remove(tagctl_t *t, char *blk, size_t size) {
 
 /** The free block @p blk (header @p hdr), listed in class @p b, gives up
  * its last @p taken bytes and becomes of class @p nb; it changes lists only if
- * its class changes (then its links must have passed links_ok_at()). */
-CORE_OP void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b,
-                               size_t nb, size_t taken) {
+ * its class changes (then its links must have passed links_ok_at()). Inline
+ * in every build: take() is its one caller. */
+HOT_INLINE void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b,
+                                  size_t nb, size_t taken) {
     hdr -= taken;
     HEAP_ASSERT((hdr & F_FREE) && hdr_size(hdr) >= MIN_BLOCK);
     *hdr_at(blk) = hdr;
@@ -263,16 +281,9 @@ CORE_OP void *take(tagctl_t *t, char *blk, size_t b, size_t s,
     return payload_of(blk);
 }
 
-/** A live block of @p s bytes from tag @p t: its payload, or NULL (with
- * @p bad filled if a list was damaged). */
-CORE_OP void *alloc_fit(tagctl_t *t, size_t s, capheap_check_report_t *bad) {
-    size_t b;
-    char *blk = find_fit(t, s, &b, bad);
-    return blk ? take(t, blk, b, s, bad) : NULL;
-}
-
-/* Slow path for a pointer that is no block: inside a region or not? */
-CORE_OP capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
+/* Slow path for a pointer that is no block: inside a region or not? Inline
+ * in every build: find_live() is its one caller. */
+HOT_INLINE capheap_err_t misplaced(const capheap_heap_t *h, const void *ptr) {
     return capheap_heap_contains(h, ptr) ? CAPHEAP_ERR_NOT_BLOCK
                                          : CAPHEAP_ERR_FOREIGN_POINTER;
 }
@@ -307,8 +318,8 @@ CORE_OP capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     if (h->nested && region_holding(h, (uintptr_t)blk) != reg)
         return CAPHEAP_ERR_NOT_BLOCK;
     word_t nh = *hdr_at(blk + size);
-    if ((nh & (REGION_MASK | F_PREV_FREE)) != (hdr & REGION_MASK))
-        return CAPHEAP_ERR_NOT_BLOCK;
+    if (((nh ^ hdr) >> REGION_SHIFT) | (nh & F_PREV_FREE))
+        return CAPHEAP_ERR_NOT_BLOCK; /* another region's, or PREV_FREE */
     if (hdr & F_PREV_FREE) {
         size_t ps = prev_footer(blk);
         if (ps < MIN_BLOCK || ps > (size_t)(blk - reg->first) ||
@@ -318,16 +329,6 @@ CORE_OP capheap_err_t find_live(const capheap_heap_t *h, const void *ptr,
     *blk_out = blk;
     *ctl_out = reg->ctl;
     return CAPHEAP_OK;
-}
-
-/** find_live(), then the canaries: a block that may be freed or resized. */
-CORE_OP capheap_err_t find_intact(const capheap_heap_t *heap, const void *ptr,
-                                  char **blk, tagctl_t **t,
-                                  capheap_check_report_t *bad) {
-    capheap_err_t err = find_live(heap, ptr, blk, t);
-    if (err == CAPHEAP_OK && poison_check_live(*blk, bad))
-        err = CAPHEAP_ERR_CORRUPT; /* keep the evidence: change nothing */
-    return err;
 }
 
 CORE_OP bool release_ok(const tagctl_t *t, const char *blk,

@@ -55,18 +55,10 @@ static inline void take_back(capheap_heap_t *heap, tagctl_t *t, char *blk) {
 }
 
 /** Report what went wrong, once the lock is released: a corruption with
- * its details, else bad input. */
-static inline void report(capheap_err_t err, const capheap_check_report_t *bad,
-                          const void *ptr, const char *op) {
-    if (bad->error) {
-        /* A broken link is named by the free block that holds it. */
-        capheap_report_corruption(
-            bad, bad->fault == CAPHEAP_FAULT_LINK ? bad->addr : ptr, op);
-        return;
-    }
-    if (err != CAPHEAP_OK)
-        capheap_report_error(err, ptr, op);
-}
+ * its details, else bad input (error.c: one copy for every entry). */
+void capheap_core_report(capheap_err_t err, const capheap_check_report_t *bad,
+                         const void *ptr, const char *op);
+#define report capheap_core_report
 
 /** An allocation's report: a fault comes with a block handed out only
  * where hand_out() checks the free fill, so a successful allocation

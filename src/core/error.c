@@ -1,5 +1,5 @@
 /*
- * error.c - the error hook.
+ * error.c - the error hook, and the report an entry makes through it.
  */
 #include "capheap/port.h"
 #include "heap_internal.h"
@@ -32,6 +32,18 @@ void capheap_report_corruption(const capheap_check_report_t *rep,
                                const void *ptr, const char *op) {
     last_corruption = *rep;
     capheap_report_error(CAPHEAP_ERR_CORRUPT, ptr, op);
+}
+
+void capheap_core_report(capheap_err_t err, const capheap_check_report_t *bad,
+                         const void *ptr, const char *op) {
+    if (bad->error) {
+        /* A broken link is named by the free block that holds it. */
+        capheap_report_corruption(
+            bad, bad->fault == CAPHEAP_FAULT_LINK ? bad->addr : ptr, op);
+        return;
+    }
+    if (err != CAPHEAP_OK)
+        capheap_report_error(err, ptr, op);
 }
 
 const capheap_check_report_t *capheap_error_detail(void) {

@@ -16,7 +16,8 @@
 static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     char *blk;
     tagctl_t *t;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK && !release_ok(t, blk, &bad))
@@ -46,7 +47,8 @@ size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr) {
     char *blk;
     tagctl_t *t;
     size_t n = 0;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK)
@@ -86,7 +88,8 @@ uintptr_t capheap_heap_block_owner(capheap_heap_t *heap, const void *ptr) {
         return 0;
     char *blk;
     tagctl_t *t;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     uintptr_t owner = err == CAPHEAP_OK ? *owner_word(blk) : 0;

@@ -22,7 +22,7 @@ static bool grow(tagctl_t *t, char *blk, size_t s,
     *hdr_at(blk + total) &= ~F_PREV_FREE;
     /* The successor of what was a free block is live, so nothing is
      * unlisted; were it not, the trim would check it and leave the block. */
-    capheap_check_report_t ignored = {0};
+    capheap_check_report_t ignored; /* written only by a failure */
     (void)live_block_trim(t, blk, s, &ignored);
     note_min_free(t);
     return true;
@@ -63,7 +63,8 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
     char *blk;
     tagctl_t *t;
     void *res = NULL;
-    capheap_check_report_t bad = {0};
+    capheap_check_report_t bad;
+    bad.error = CAPHEAP_OK; /* a fault writes all of it */
     heap_lock(heap);
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     if (err == CAPHEAP_OK && s) {

@@ -71,13 +71,11 @@ const region_t *region_holding(const capheap_heap_t *h, uintptr_t a) {
 }
 
 bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
+    /* A region's blocks span [first, end), its memory [first, end + W): an
+     * address is in the latter if it or the word before it is in the former
+     * (a region spans more than a word; below W, a - W wraps past them all). */
     uintptr_t a = (uintptr_t)ptr;
-    for (unsigned i = 0; i < heap->region_count; i++) {
-        const region_t *r = &heap->regions[i];
-        if (a >= (uintptr_t)r->first && a < (uintptr_t)r->end + WORD_BYTES)
-            return true;
-    }
-    return false;
+    return region_holding(heap, a) || region_holding(heap, a - WORD_BYTES);
 }
 
 /* Whether [a, limit) overlaps the heap object or a region, other than by
@@ -126,14 +124,18 @@ static void ctl_open(tagctl_t *t, const capheap_heap_t *h, unsigned tag,
 #if CAPHEAP_MANGLE
     t->key = h->secret;
 #endif
-    if (old)
-        memcpy(&t->total, &old->total,
-               offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
-    for (size_t b = 0; b < nbins; b++) {
-        node_t *n =
-            old && b < old->nbins ? link_get(old, &old->heads[b]) : NULL;
-        link_set(t, &t->heads[b], n);
+#if CAPHEAP_MANGLE
+    for (size_t b = 0; b < nbins; b++) /* an empty head holds the key */
+        link_set(t, &t->heads[b], NULL);
+#endif
+    if (!old)
+        return;
+    memcpy(&t->total, &old->total,
+           offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
+    for (size_t b = 0; b < old->nbins; b++) {
+        node_t *n = link_get(old, &old->heads[b]);
         if (n) {
+            link_set(t, &t->heads[b], n);
             back_set(t, n, &t->heads[b]);
             bin_mark(t, b);
         }
@@ -170,6 +172,24 @@ static bool ctl_release_ok(const tagctl_t *old, capheap_check_report_t *bad) {
 /* ---- adding a region ------------------------------------------------------
  */
 
+/* Why [a, a + size) with blocks over @p span bytes, of which @p ctl_block
+ * for a new control block of the tag (0: it keeps @p old), cannot be added;
+ * CAPHEAP_OK if it can. Changes nothing. */
+static capheap_err_t region_refused(const capheap_heap_t *heap, uintptr_t a,
+                                    size_t size, size_t span, size_t ctl_block,
+                                    const tagctl_t *old) {
+    capheap_check_report_t bad; /* written on a failure, not reported */
+    if (overlaps(heap, a, a + size))
+        return CAPHEAP_ERR_OVERLAP;
+    if (heap->region_count == heap->region_cap)
+        return CAPHEAP_ERR_NO_SLOT;
+    if (span < ctl_block + MIN_BLOCK)
+        return CAPHEAP_ERR_TOO_SMALL;
+    if (old && ctl_block && !ctl_release_ok(old, &bad))
+        return CAPHEAP_ERR_CORRUPT; /* the old control block cannot merge */
+    return CAPHEAP_OK;
+}
+
 capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
                                       size_t size, unsigned tag) {
     uintptr_t a = (uintptr_t)start;
@@ -197,16 +217,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
         ctl_block = ROUND_UP(HDR_BYTES + ctl_bytes(nbins), ALIGN);
         ctl_block = ctl_block < MIN_BLOCK ? MIN_BLOCK : ctl_block;
     }
-    capheap_err_t err = CAPHEAP_OK;
-    capheap_check_report_t bad = {0};
-    if (overlaps(heap, a, a + size))
-        err = CAPHEAP_ERR_OVERLAP;
-    else if (heap->region_count == heap->region_cap)
-        err = CAPHEAP_ERR_NO_SLOT;
-    else if (span < ctl_block + MIN_BLOCK)
-        err = CAPHEAP_ERR_TOO_SMALL;
-    else if (old && ctl_block && !ctl_release_ok(old, &bad))
-        err = CAPHEAP_ERR_CORRUPT; /* the old control block cannot merge */
+    capheap_err_t err = region_refused(heap, a, size, span, ctl_block, old);
     if (err) {
         heap_unlock(heap);
         return err;

@@ -599,6 +599,27 @@ static void poison_live_block(void **state) {
     poison_alloc(f, l);
 }
 
+/* The statistics look at the first blocks of the highest class: a forged
+ * link there ends the look, neither read through (the page faults) nor
+ * counted, and nothing is written or reported. */
+static void stats_forged_link(void **state) {
+    (void)state;
+    tagctl_t *t = heap_tags(h)[0];
+    size_t b = t->nbins;
+    while (b > 0 &&
+           !((t->bitmap[(b - 1) / WORD_BITS] >> ((b - 1) % WORD_BITS)) & 1))
+        b--;
+    assert_true(b > 0);
+    node_t *head = link_get(t, &t->heads[b - 1]);
+    link_set(t, &head->next, (node_t *)(void *)trap);
+    snapshot();
+    reports_reset();
+    assert_int_equal(capheap_heap_largest_free(h, 0),
+                     hdr_size(head->hdr) - HDR_BYTES - TAIL_BYTES);
+    assert_int_equal(nreports, 0);
+    assert_nothing_written();
+}
+
 /* A self-loop built from the freed block's own address alone: pprev names
  * its own next field and next names itself, so both back-link checks hold.
  * The unlink then leaves the block at its list head while handing it out:
@@ -1260,6 +1281,7 @@ static int run_attacks(const char *group) {
         T(poison_control_block),
         T(poison_live_block),
         T(poison_self_loop),
+        T(stats_forged_link),
         T(unlink_through_program_pointer),
         T(links_into_other_region),
         T(links_into_control_block),
