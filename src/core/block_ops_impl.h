@@ -36,8 +36,9 @@ CORE_OP bool free_block_ok(const tagctl_t *t, const node_t *m) {
         return false;
     const region_t *reg = &h->regions[r];
     size_t size = hdr_size(hdr);
-    if (reg->ctl != t || blk < reg->first || size < MIN_BLOCK ||
-        size > (size_t)(reg->end - blk) || prev_footer(blk + size) != size)
+    if (reg->ctl != t || blk < reg->first || blk >= reg->end ||
+        size < MIN_BLOCK || size > (size_t)(reg->end - blk) ||
+        prev_footer(blk + size) != size)
         return false;
     word_t nh = *hdr_at(blk + size); /* this region's, live, PREV_FREE */
     if (((nh ^ hdr) >> REGION_SHIFT) |

@@ -620,6 +620,41 @@ static void stats_forged_link(void **state) {
     assert_nothing_written();
 }
 
+/* A forged free block in a higher region of the tag whose header names a
+ * lower region of the tag, with a size that reaches the trap page: the
+ * block does not lie in the region it names, so its footer is never read
+ * (level 2's whole check once read it: the region's end minus a block
+ * above it wrapped), and the statistics' look ends there. */
+static void stats_forged_block_naming_a_lower_region(void **state) {
+    (void)state;
+    unsigned char *p = NULL;
+    for (int i = 0; i < 64 && !p; i++) {
+        unsigned char *q = sec_alloc(0, 256);
+        if (q > arena(2) && q < arena(2) + SEC_ARENA)
+            p = q;
+    }
+    assert_non_null(p);
+    unsigned char *fake = p + 2 * ALIGN - HDR_BYTES;
+    uintptr_t reach = (uintptr_t)trap + 64 - (uintptr_t)fake;
+    if ((uintptr_t)trap < (uintptr_t)fake || reach > MAX_BLOCK)
+        skip(); /* the trap page is out of a header's reach here */
+    write_word(fake, (word_t)(reach & SIZE_MASK) | F_FREE); /* region 0 */
+    tagctl_t *t = heap_tags(h)[0];
+    size_t b = t->nbins;
+    while (b > 0 &&
+           !((t->bitmap[(b - 1) / WORD_BITS] >> ((b - 1) % WORD_BITS)) & 1))
+        b--;
+    assert_true(b > 0);
+    node_t *head = link_get(t, &t->heads[b - 1]);
+    link_set(t, &head->next, (node_t *)(void *)fake);
+    snapshot();
+    reports_reset();
+    assert_int_equal(capheap_heap_largest_free(h, 0),
+                     hdr_size(head->hdr) - HDR_BYTES - TAIL_BYTES);
+    assert_int_equal(nreports, 0);
+    assert_nothing_written();
+}
+
 /* A self-loop built from the freed block's own address alone: pprev names
  * its own next field and next names itself, so both back-link checks hold.
  * The unlink then leaves the block at its list head while handing it out:
@@ -1282,6 +1317,7 @@ static int run_attacks(const char *group) {
         T(poison_live_block),
         T(poison_self_loop),
         T(stats_forged_link),
+        T(stats_forged_block_naming_a_lower_region),
         T(unlink_through_program_pointer),
         T(links_into_other_region),
         T(links_into_control_block),
