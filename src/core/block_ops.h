@@ -24,9 +24,11 @@
  *
  * Builds for speed inline every operation into the public functions (so
  * each path is one function with no calls). Builds for size
- * (CAPHEAP_CORE_OUTLINE, the default under -Os) keep one copy of each, in
- * block_ops.c, under capheap_core_* names; every core file must then be
- * built with the same setting.
+ * (CAPHEAP_CORE_OUTLINE, the default under -Os) keep one copy of each
+ * operation that several paths call, in block_ops.c, under capheap_core_*
+ * names (every core file must then be built with the same setting); those
+ * with one caller (free_block_shrink, block_in_tag, misplaced, alloc_fit,
+ * find_intact) are inline in every build.
  */
 #ifndef CAPHEAP_CORE_BLOCK_OPS_H
 #define CAPHEAP_CORE_BLOCK_OPS_H
