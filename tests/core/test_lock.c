@@ -203,6 +203,53 @@ static void every_function_takes_the_lock(void **state) {
     ts_arena_free(more);
 }
 
+/* A free waiting for the lock judges its pointer after the wait: here the
+ * block's header is marked free (as another thread's free of it would)
+ * while the lock is held, so the waiting free must report a double free
+ * and change nothing. A free that judged it before taking the lock would
+ * release it a second time. */
+static void free_judges_its_pointer_under_the_lock(void **state) {
+    (void)state;
+    SKIP_WITHOUT_LOCKS();
+    ts_errors_install();
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    capheap_heap_t *h = ct_heap_new(1, 1);
+    unsigned char *arena = ct_arena(65536, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, 65536, 0), CAPHEAP_OK);
+    void *keep = capheap_heap_alloc(h, 0, 100);
+    job_t j;
+    memset(&j, 0, sizeof j);
+    j.h = h;
+    j.op = OP_FREE;
+    j.block = capheap_heap_alloc(h, 0, 100);
+    assert_non_null(keep);
+    assert_non_null(j.block);
+    capheap_heap_set_lock(h, &m);
+    word_t *hp = hdr_at(block_of(j.block));
+    word_t saved = *hp;
+    ts_errors_reset();
+    pthread_t th;
+    assert_int_equal(pthread_mutex_lock(&m), 0);
+    assert_int_equal(pthread_create(&th, NULL, job_thread, &j), 0);
+    while (!atomic_load(&j.started))
+        sleep_ms(1);
+    sleep_ms(30); /* the free is waiting now */
+    *hp = saved | F_FREE;
+    assert_int_equal(pthread_mutex_unlock(&m), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    ct_assert_one_error(CAPHEAP_ERR_DOUBLE_FREE, j.block, "free");
+    assert_int_equal(*hp, saved | F_FREE); /* nothing changed */
+    *hp = saved;
+    capheap_heap_set_lock(h, NULL);
+    ts_errors_reset();
+    capheap_heap_free(h, j.block);
+    capheap_heap_free(h, keep);
+    ts_assert_heap_ok(h);
+    ct_assert_no_error();
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
 /* ---- the walker's callback runs under the lock; nothing leaks it ------- */
 
 static pthread_mutex_t walk_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -466,6 +513,7 @@ static void four_threads_share_a_heap(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_function_takes_the_lock),
+        cmocka_unit_test(free_judges_its_pointer_under_the_lock),
         cmocka_unit_test(lock_held_in_walk_and_released_after_calls),
         cmocka_unit_test(null_lock_means_no_locking),
         cmocka_unit_test(four_threads_share_a_heap),

@@ -635,9 +635,15 @@ static void stats_forged_block_naming_a_lower_region(void **state) {
     }
     assert_non_null(p);
     unsigned char *fake = p + 2 * ALIGN - HDR_BYTES;
-    uintptr_t reach = (uintptr_t)trap + 64 - (uintptr_t)fake;
-    if ((uintptr_t)trap < (uintptr_t)fake || reach > MAX_BLOCK)
-        skip(); /* the trap page is out of a header's reach here */
+    /* An unmapped page within a header's reach (2^27 bytes on 32-bit): one
+     * asked for just past the arenas. */
+    uintptr_t want =
+        ((uintptr_t)(mem + sizeof mem) + (1u << 20)) & ~(uintptr_t)4095;
+    unsigned char *near =
+        mmap((void *)want, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(near != MAP_FAILED);
+    uintptr_t reach = (uintptr_t)near + 64 - (uintptr_t)fake;
+    assert_true((uintptr_t)near > (uintptr_t)fake && reach <= MAX_BLOCK);
     write_word(fake, (word_t)(reach & SIZE_MASK) | F_FREE); /* region 0 */
     tagctl_t *t = heap_tags(h)[0];
     size_t b = t->nbins;
@@ -653,6 +659,7 @@ static void stats_forged_block_naming_a_lower_region(void **state) {
                      hdr_size(head->hdr) - HDR_BYTES - TAIL_BYTES);
     assert_int_equal(nreports, 0);
     assert_nothing_written();
+    munmap(near, 4096);
 }
 
 /* A self-loop built from the freed block's own address alone: pprev names
