@@ -599,18 +599,24 @@ static void poison_live_block(void **state) {
     poison_alloc(f, l);
 }
 
+/* The first free block of @p t's highest non-empty class: where the
+ * statistics look for the largest block. */
+static node_t *highest_class_head(const tagctl_t *t) {
+    size_t b = t->nbins;
+    while (b > 0 &&
+           !((t->bitmap[(b - 1) / WORD_BITS] >> ((b - 1) % WORD_BITS)) & 1))
+        b--;
+    assert_true(b > 0);
+    return link_get(t, &t->heads[b - 1]);
+}
+
 /* The statistics look at the first blocks of the highest class: a forged
  * link there ends the look, neither read through (the page faults) nor
  * counted, and nothing is written or reported. */
 static void stats_forged_link(void **state) {
     (void)state;
     tagctl_t *t = heap_tags(h)[0];
-    size_t b = t->nbins;
-    while (b > 0 &&
-           !((t->bitmap[(b - 1) / WORD_BITS] >> ((b - 1) % WORD_BITS)) & 1))
-        b--;
-    assert_true(b > 0);
-    node_t *head = link_get(t, &t->heads[b - 1]);
+    node_t *head = highest_class_head(t);
     link_set(t, &head->next, (node_t *)(void *)trap);
     snapshot();
     reports_reset();
@@ -646,12 +652,7 @@ static void stats_forged_block_naming_a_lower_region(void **state) {
     assert_true((uintptr_t)near > (uintptr_t)fake && reach <= MAX_BLOCK);
     write_word(fake, (word_t)(reach & SIZE_MASK) | F_FREE); /* region 0 */
     tagctl_t *t = heap_tags(h)[0];
-    size_t b = t->nbins;
-    while (b > 0 &&
-           !((t->bitmap[(b - 1) / WORD_BITS] >> ((b - 1) % WORD_BITS)) & 1))
-        b--;
-    assert_true(b > 0);
-    node_t *head = link_get(t, &t->heads[b - 1]);
+    node_t *head = highest_class_head(t);
     link_set(t, &head->next, (node_t *)(void *)fake);
     snapshot();
     reports_reset();
