@@ -58,7 +58,6 @@ static inline void take_back(capheap_heap_t *heap, tagctl_t *t, char *blk) {
  * its details, else bad input (error.c: one copy for every entry). */
 void capheap_core_report(capheap_err_t err, const capheap_check_report_t *bad,
                          const void *ptr, const char *op);
-#define report capheap_core_report
 
 /** An allocation's report: a fault comes with a block handed out only
  * where hand_out() checks the free fill, so a successful allocation
@@ -66,7 +65,7 @@ void capheap_core_report(capheap_err_t err, const capheap_check_report_t *bad,
 static inline void report_alloc(const capheap_check_report_t *bad,
                                 const void *p, const char *op) {
     if (!p || CAPHEAP_POISONING >= 2)
-        report(CAPHEAP_OK, bad, p, op);
+        capheap_core_report(CAPHEAP_OK, bad, p, op);
 }
 
 /** Free @p ptr (not NULL), naming @p op in a report (free.c). */

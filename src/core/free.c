@@ -29,7 +29,7 @@ static void free_as(capheap_heap_t *heap, void *ptr, const char *op) {
     }
     heap_unlock(heap);
     if (err != CAPHEAP_OK) /* every fault found here also fails the free */
-        report(err, &bad, ptr, op);
+        capheap_core_report(err, &bad, ptr, op);
 }
 
 void capheap_heap_free(capheap_heap_t *heap, void *ptr) {
@@ -54,7 +54,7 @@ size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr) {
     if (err == CAPHEAP_OK)
         n = SAN_USABLE(ptr, live_bytes(blk));
     heap_unlock(heap);
-    report(err, &bad, ptr, "usable_size");
+    capheap_core_report(err, &bad, ptr, "usable_size");
     return n;
 }
 
@@ -94,7 +94,7 @@ uintptr_t capheap_heap_block_owner(capheap_heap_t *heap, const void *ptr) {
     capheap_err_t err = find_intact(heap, ptr, &blk, &t, &bad);
     uintptr_t owner = err == CAPHEAP_OK ? *owner_word(blk) : 0;
     heap_unlock(heap);
-    report(err, &bad, ptr, "block_owner");
+    capheap_core_report(err, &bad, ptr, "block_owner");
     return owner;
 }
 #endif

@@ -84,6 +84,6 @@ void *capheap_heap_realloc(capheap_heap_t *heap, void *ptr, size_t size) {
         SAN_REALLOCED(ptr, res, old - HDR_BYTES, size);
     }
     heap_unlock(heap);
-    report(err, &bad, ptr, "realloc");
+    capheap_core_report(err, &bad, ptr, "realloc");
     return res;
 }

@@ -610,20 +610,27 @@ static node_t *highest_class_head(const tagctl_t *t) {
     return link_get(t, &t->heads[b - 1]);
 }
 
-/* The statistics look at the first blocks of the highest class: a forged
- * link there ends the look, neither read through (the page faults) nor
- * counted, and nothing is written or reported. */
-static void stats_forged_link(void **state) {
-    (void)state;
+/* With the first link of tag 0's highest class forged to @p forged, the
+ * statistics' look ends at the class head: it reports the head's size,
+ * nothing is written and nothing reported. */
+static void look_ends_at(const void *forged) {
     tagctl_t *t = heap_tags(h)[0];
     node_t *head = highest_class_head(t);
-    link_set(t, &head->next, (node_t *)(void *)trap);
+    link_set(t, &head->next, (node_t *)(uintptr_t)forged);
     snapshot();
     reports_reset();
     assert_int_equal(capheap_heap_largest_free(h, 0),
                      hdr_size(head->hdr) - HDR_BYTES - TAIL_BYTES);
     assert_int_equal(nreports, 0);
     assert_nothing_written();
+}
+
+/* The statistics look at the first blocks of the highest class: a forged
+ * link there ends the look, neither read through (the page faults) nor
+ * counted, and nothing is written or reported. */
+static void stats_forged_link(void **state) {
+    (void)state;
+    look_ends_at(trap);
 }
 
 /* A forged free block in a higher region of the tag whose header names a
@@ -651,15 +658,7 @@ static void stats_forged_block_naming_a_lower_region(void **state) {
     uintptr_t reach = (uintptr_t)near + 64 - (uintptr_t)fake;
     assert_true((uintptr_t)near > (uintptr_t)fake && reach <= MAX_BLOCK);
     write_word(fake, (word_t)(reach & SIZE_MASK) | F_FREE); /* region 0 */
-    tagctl_t *t = heap_tags(h)[0];
-    node_t *head = highest_class_head(t);
-    link_set(t, &head->next, (node_t *)(void *)fake);
-    snapshot();
-    reports_reset();
-    assert_int_equal(capheap_heap_largest_free(h, 0),
-                     hdr_size(head->hdr) - HDR_BYTES - TAIL_BYTES);
-    assert_int_equal(nreports, 0);
-    assert_nothing_written();
+    look_ends_at(fake);
     munmap(near, 4096);
 }
 
