@@ -16,7 +16,7 @@ _Static_assert(CAPHEAP_BIN_SEARCH >= 1, "examine at least the class head");
 /** Allocate a block of @p s bytes from @p tag (lock held). */
 HOT_INLINE void *alloc_tag(capheap_heap_t *heap, unsigned tag, size_t s,
                            capheap_check_report_t *bad) {
-    tagctl_t *t = tag < heap->tag_cap ? heap_tags(heap)[tag] : NULL;
+    tagctl_t *t = tag < heap_tag_cap(heap) ? heap_tags(heap)[tag] : NULL;
     return t ? alloc_fit(t, s, bad) : NULL;
 }
 
@@ -99,7 +99,7 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
     if (alignment <= ALIGN)
         return capheap_heap_alloc(heap, tag, size);
     size_t s = block_size_for(size);
-    if (!s || tag >= heap->tag_cap || alignment > MAX_BLOCK ||
+    if (!s || tag >= heap_tag_cap(heap) || alignment > MAX_BLOCK ||
         s > MAX_BLOCK - alignment - MIN_BLOCK)
         return NULL;
     void *p = NULL;

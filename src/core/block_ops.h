@@ -4,7 +4,8 @@
  *
  *   free_block_insert  a range becomes a listed free block
  *   free_block_remove  a free block leaves its list
- *   free_block_shrink  a free block gives up its tail, staying listed
+ *   free_block_resize  a free block gives up its tail or takes in the
+ *                      block after it, staying listed if its class stays
  *   live_block_make    a range becomes a live block
  *   live_block_trim    a live block gives its tail back (split)
  *   note_min_free      the low-water mark follows the free bytes
@@ -27,7 +28,7 @@
  * (CAPHEAP_CORE_OUTLINE, the default under -Os) keep one copy of each
  * operation that several paths call, in block_ops.c, under capheap_core_*
  * names (every core file must then be built with the same setting); those
- * with one caller (free_block_shrink, block_in_tag, misplaced, alloc_fit,
+ * with one caller (block_in_tag, misplaced, alloc_fit,
  * find_intact) are inline in every build.
  */
 #ifndef CAPHEAP_CORE_BLOCK_OPS_H
@@ -70,6 +71,7 @@ HOT_INLINE void note_min_free(tagctl_t *t) {
 #define removable         capheap_core_removable
 #define free_block_insert capheap_core_free_block_insert
 #define free_block_remove capheap_core_free_block_remove
+#define free_block_resize capheap_core_free_block_resize
 #define live_block_trim   capheap_core_live_block_trim
 #define find_fit          capheap_core_find_fit
 #define take              capheap_core_take
@@ -85,6 +87,8 @@ bool links_ok_at(const tagctl_t *t, const node_t *n, node_t *const *head,
 bool removable(const tagctl_t *t, const node_t *n, capheap_check_report_t *bad);
 void free_block_insert(tagctl_t *t, char *blk, size_t size, word_t rbits);
 void free_block_remove(tagctl_t *t, char *blk, size_t size);
+void free_block_resize(tagctl_t *t, char *blk, size_t b, size_t nb,
+                       size_t size);
 bool live_block_trim(tagctl_t *t, char *blk, size_t s,
                      capheap_check_report_t *bad);
 char *find_fit(const tagctl_t *t, size_t s, size_t *bin,

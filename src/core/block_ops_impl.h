@@ -175,17 +175,18 @@ CORE_OP void free_block_remove(tagctl_t *t, char *blk, size_t size) {
     t->free_count--;
 }
 
-/** The free block @p blk (header @p hdr), listed in class @p b, gives up
- * its last @p taken bytes and becomes of class @p nb; it changes lists only if
- * its class changes (then its links must have passed links_ok_at()). Inline
- * in every build: take() is its one caller. */
-HOT_INLINE void free_block_shrink(tagctl_t *t, char *blk, word_t hdr, size_t b,
-                                  size_t nb, size_t taken) {
-    hdr -= taken;
-    HEAP_ASSERT((hdr & F_FREE) && hdr_size(hdr) >= MIN_BLOCK);
-    *hdr_at(blk) = hdr;
-    set_footer(blk, hdr_size(hdr));
-    t->free_bytes -= taken;
+/** The free block @p blk, listed in class @p b, becomes
+ * @p size bytes of class @p nb where it lies: it gives up its tail to an
+ * allocation, or takes in the block being freed after it. It changes lists
+ * only if its class changes (then its links must have passed links_ok_at()).
+ * The caller tells the block after it that its predecessor is free or live. */
+CORE_OP void free_block_resize(tagctl_t *t, char *blk, size_t b, size_t nb,
+                               size_t size) {
+    word_t hdr = *hdr_at(blk);
+    HEAP_ASSERT((hdr & F_FREE) && size >= MIN_BLOCK && size % ALIGN == 0);
+    *hdr_at(blk) = hdr - hdr_size(hdr) + size;
+    set_footer(blk, size);
+    t->free_bytes += size - hdr_size(hdr);
     if (nb != b) {
         list_unlink(t, (node_t *)(void *)blk);
         list_push(t, (node_t *)(void *)blk, nb);
@@ -270,7 +271,7 @@ CORE_OP void *take(tagctl_t *t, char *blk, size_t b, size_t s,
         return NULL;
     word_t bits = hdr & REGION_MASK;
     if (rest >= MIN_BLOCK) {
-        free_block_shrink(t, blk, hdr, b, rb, s);
+        free_block_resize(t, blk, b, rb, rest);
         blk += rest;
         bits |= F_PREV_FREE;
     } else {
@@ -346,8 +347,9 @@ CORE_OP bool release_ok(const tagctl_t *t, const char *blk,
                        NULL, bad);
 }
 
-/* Merge with the next block if it is free, then with the previous one if
- * it is free, and list the result: I3 holds again. */
+/* Merge with the next block if it is free, then into the previous one if
+ * that is free (which stays listed unless its class changes), else list
+ * the result: I3 holds again. */
 CORE_OP void release(tagctl_t *t, char *blk) {
     word_t hdr = *hdr_at(blk);
     size_t size = hdr_size(hdr);
@@ -358,13 +360,15 @@ CORE_OP void release(tagctl_t *t, char *blk) {
         free_block_remove(t, blk + size, hdr_size(nh));
         size += hdr_size(nh);
     }
-    if (hdr & F_PREV_FREE) { /* merge with the previous block */
+    HEAP_ASSERT(!(*hdr_at(blk + size) & F_FREE)); /* I3 after the merge */
+    if (hdr & F_PREV_FREE) { /* merge into the previous block */
         size_t ps = prev_footer(blk);
         *hdr_at(blk) = hdr | F_FREE; /* a second free of it is a double free */
+        *hdr_at(blk + size) |= F_PREV_FREE;
         blk -= ps;
-        free_block_remove(t, blk, ps);
-        size += ps;
+        free_block_resize(t, blk, bin_of(ps), bin_of(ps + size), ps + size);
+        poison_free(blk, ps + size);
+    } else {
+        free_block_insert(t, blk, size, hdr & REGION_MASK);
     }
-    HEAP_ASSERT(!(*hdr_at(blk + size) & F_FREE)); /* I3 after the merge */
-    free_block_insert(t, blk, size, hdr & REGION_MASK);
 }

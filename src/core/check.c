@@ -188,11 +188,11 @@ static capheap_err_t check_tags(capheap_heap_t *heap,
     tagctl_t **tags = heap_tags(heap);
     for (unsigned r = 0; r < heap->region_count && !err; r++) {
         const tagctl_t *t = heap->regions[r].ctl;
-        if (!t || t->id >= heap->tag_cap || tags[t->id] != t)
+        if (!t || t->id >= heap_tag_cap(heap) || tags[t->id] != t)
             err = fail(&c, heap->regions[r].first, CAPHEAP_FAULT_REGION);
     }
     size_t live_blocks = 0, live_room = 0;
-    for (unsigned id = 0; id < heap->tag_cap && !err; id++) {
+    for (unsigned id = 0; id < heap_tag_cap(heap) && !err; id++) {
         if (!tags[id] || (only >= 0 && (unsigned)only != id))
             continue;
         err = check_tag(&c, heap, tags[id]);
@@ -218,7 +218,7 @@ capheap_err_t capheap_heap_check(capheap_heap_t *heap,
 capheap_err_t capheap_heap_check_tag(capheap_heap_t *heap, unsigned tag,
                                      capheap_check_report_t *report) {
     /* An unknown tag still gets the region records checked. */
-    return check_tags(heap, report, tag < heap->tag_cap ? (int)tag : -2);
+    return check_tags(heap, report, tag < heap_tag_cap(heap) ? (int)tag : -2);
 }
 
 capheap_err_t capheap_heap_check_addr(capheap_heap_t *heap, const void *addr,

@@ -100,17 +100,23 @@ struct capheap_heap {
     char *hi; /* highest end marker of any region */
     uint8_t region_count;
     uint8_t region_cap;
-    uint8_t nested; /* a region lies inside a live block of another */
-    uint16_t tag_cap;
+    uint8_t nested;   /* a region lies inside a live block of another */
+    uint8_t tag_last; /* the highest tag: tags[0 .. tag_last] */
+    tagctl_t **tags;  /* after regions[]: kept to spare allocation a multiply */
 #if CAPHEAP_MANGLE
     word_t secret;
 #endif
-    region_t regions[]; /* region_cap slots, then tag_cap tagctl_t pointers */
+    region_t regions[]; /* region_cap slots, then the tags' control pointers */
 };
 
+/** The tags' control pointers (NULL: the tag has no region yet). */
 static inline tagctl_t **heap_tags(const capheap_heap_t *h) {
-    return (tagctl_t **)(void *)((char *)(uintptr_t)h->regions +
-                                 h->region_cap * sizeof(region_t));
+    return h->tags;
+}
+
+/** How many tags the heap was made for. */
+static inline unsigned heap_tag_cap(const capheap_heap_t *h) {
+    return h->tag_last + 1u;
 }
 
 /* The lock brackets every access to blocks, so it also hides the core's own

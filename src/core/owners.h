@@ -18,7 +18,7 @@ static inline uintptr_t *owner_word(const char *blk) {
 }
 
 static inline capheap_owner_stats_t *heap_owners(const capheap_heap_t *h) {
-    return (capheap_owner_stats_t *)(void *)(heap_tags(h) + h->tag_cap);
+    return (capheap_owner_stats_t *)(void *)(heap_tags(h) + heap_tag_cap(h));
 }
 
 /** Count a block of @p bytes for (@p owner, @p tag); returns the owner the

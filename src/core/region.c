@@ -30,7 +30,8 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
     capheap_heap_t *h = storage;
     memset(h, 0, CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags));
     h->region_cap = (uint8_t)max_regions;
-    h->tag_cap = (uint16_t)max_tags;
+    h->tag_last = (uint8_t)(max_tags - 1);
+    h->tags = (tagctl_t **)(void *)&h->regions[max_regions];
 #if CAPHEAP_MANGLE
     capheap_heap_set_secret(h, 0);
 #endif
@@ -82,7 +83,7 @@ bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
  * lying inside the payload of one of its live blocks (a nested region). */
 static bool overlaps(const capheap_heap_t *h, uintptr_t a, uintptr_t limit) {
     uintptr_t hs = (uintptr_t)h;
-    if (a < hs + CAPHEAP_HEAP_STORAGE_SIZE(h->region_cap, h->tag_cap) &&
+    if (a < hs + CAPHEAP_HEAP_STORAGE_SIZE(h->region_cap, heap_tag_cap(h)) &&
         limit > hs)
         return true;
     for (unsigned i = 0; i < h->region_count; i++) {
@@ -132,12 +133,12 @@ static void ctl_open(tagctl_t *t, const capheap_heap_t *h, unsigned tag,
         return;
     memcpy(&t->total, &old->total,
            offsetof(tagctl_t, heads) - offsetof(tagctl_t, total));
+    memcpy(t->bitmap, old->bitmap, bitmap_words(old->nbins) * sizeof(word_t));
     for (size_t b = 0; b < old->nbins; b++) {
         node_t *n = link_get(old, &old->heads[b]);
         if (n) {
             link_set(t, &t->heads[b], n);
             back_set(t, n, &t->heads[b]);
-            bin_mark(t, b);
         }
     }
 }
@@ -193,7 +194,7 @@ static capheap_err_t region_refused(const capheap_heap_t *heap, uintptr_t a,
 capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
                                       size_t size, unsigned tag) {
     uintptr_t a = (uintptr_t)start;
-    if (!heap || !start || size == 0 || tag >= heap->tag_cap ||
+    if (!heap || !start || size == 0 || tag >= heap_tag_cap(heap) ||
         size > UINTPTR_MAX - a)
         return CAPHEAP_ERR_INVALID_ARG;
     if (size < MIN_BLOCK + 2 * ALIGN + WORD_BYTES)

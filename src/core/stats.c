@@ -52,7 +52,7 @@ static void tag_fill(const tagctl_t *t, capheap_stats_t *out) {
 
 capheap_err_t capheap_heap_tag_stats(capheap_heap_t *heap, unsigned tag,
                                      capheap_stats_t *out) {
-    if (!heap || !out || tag >= heap->tag_cap)
+    if (!heap || !out || tag >= heap_tag_cap(heap))
         return CAPHEAP_ERR_INVALID_ARG;
     heap_lock(heap);
     tag_fill(heap_tags(heap)[tag], out);
@@ -64,7 +64,7 @@ void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out) {
     memset(out, 0, sizeof *out);
     heap_lock(heap);
     tagctl_t **tags = heap_tags(heap);
-    for (unsigned i = 0; i < heap->tag_cap; i++) {
+    for (unsigned i = 0; i < heap_tag_cap(heap); i++) {
         capheap_stats_t s;
         if (!tags[i])
             continue;
@@ -83,7 +83,7 @@ void capheap_heap_stats(capheap_heap_t *heap, capheap_stats_t *out) {
 }
 
 size_t capheap_heap_free_bytes(capheap_heap_t *heap, unsigned tag) {
-    if (!heap || tag >= heap->tag_cap)
+    if (!heap || tag >= heap_tag_cap(heap))
         return 0;
     heap_lock(heap);
     const tagctl_t *t = heap_tags(heap)[tag];
@@ -93,7 +93,7 @@ size_t capheap_heap_free_bytes(capheap_heap_t *heap, unsigned tag) {
 }
 
 size_t capheap_heap_largest_free(capheap_heap_t *heap, unsigned tag) {
-    if (!heap || tag >= heap->tag_cap)
+    if (!heap || tag >= heap_tag_cap(heap))
         return 0;
     heap_lock(heap);
     size_t n = tag_largest(heap_tags(heap)[tag]);
@@ -116,7 +116,7 @@ size_t capheap_heap_largest_free_aligned(capheap_heap_t *heap, unsigned tag,
 }
 
 size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
-    if (!heap || tag >= heap->tag_cap)
+    if (!heap || tag >= heap_tag_cap(heap))
         return 0;
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
@@ -131,7 +131,7 @@ size_t capheap_heap_reset_min_free(capheap_heap_t *heap, unsigned tag) {
 
 void capheap_heap_restore_min_free(capheap_heap_t *heap, unsigned tag,
                                    size_t min) {
-    if (!heap || tag >= heap->tag_cap)
+    if (!heap || tag >= heap_tag_cap(heap))
         return;
     heap_lock(heap);
     tagctl_t *t = heap_tags(heap)[tag];
