@@ -263,6 +263,18 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
                                  size_t alignment, size_t size);
 
 /**
+ * As capheap_heap_aligned_alloc(), but the payload @p offset bytes in is
+ * the aligned address: `((uintptr_t)p + offset) % alignment == 0`, for a
+ * caller that puts a header of its own before the part it aligns. O(1).
+ * @return the pointer, or NULL as for capheap_heap_aligned_alloc() and when
+ *         @p offset is not a multiple of CAPHEAP_ALIGNMENT (no payload could
+ *         satisfy it: every payload is CAPHEAP_ALIGNMENT-aligned).
+ */
+void *capheap_heap_aligned_alloc_offset(capheap_heap_t *heap, unsigned tag,
+                                        size_t alignment, size_t offset,
+                                        size_t size);
+
+/**
  * Return a block. NULL is ignored. O(1). Bad pointers go to the error hook
  * (see the file comment) and change nothing; so does a free whose merge
  * would unlink a free neighbour with damaged links (CAPHEAP_ERR_CORRUPT:
@@ -294,6 +306,16 @@ size_t capheap_heap_usable_size(capheap_heap_t *heap, const void *ptr);
  * pointers they derived themselves.
  */
 size_t capheap_heap_live_size(capheap_heap_t *heap, const void *ptr);
+
+/**
+ * Bytes of the live block at @p ptr past its header word: the usable bytes
+ * plus what capheap keeps inside the block (the owner and canary words of
+ * CAPHEAP_OWNERS and CAPHEAP_POISONING, the tail canary) and the rounding
+ * to CAPHEAP_ALIGNMENT. Equal to capheap_heap_usable_size() plus those words.
+ * O(1). 0 if @p ptr is not the start of a live block; never calls the error
+ * hook.
+ */
+size_t capheap_heap_full_size(capheap_heap_t *heap, const void *ptr);
 
 /**
  * The start of the live block whose payload contains @p ptr (which may point

@@ -32,8 +32,6 @@
  * one thread at a time. Without a lock a heap is one thread's. None may be
  * called from an interrupt handler (see capheap/heap.h for each port).
  *
- * Not provided: multi_heap_aligned_alloc_offs(),
- * multi_heap_get_full_block_size(), multi_heap_find_containing_block().
  */
 #ifndef CAPHEAP_COMPAT_MULTI_HEAP_H
 #define CAPHEAP_COMPAT_MULTI_HEAP_H
@@ -122,6 +120,19 @@ void *multi_heap_aligned_alloc(multi_heap_handle_t heap, size_t size,
                                size_t alignment);
 
 /**
+ * Allocate @p size bytes such that the address @p offset bytes into the
+ * block is aligned to @p alignment: `((uintptr_t)p + offset) % alignment ==
+ * 0`, for a caller that keeps a header of its own before the part that must
+ * be aligned. O(1). Free the block with multi_heap_free().
+ * @return the block, or NULL as multi_heap_aligned_alloc(), and when
+ *         @p offset is not a multiple of CAPHEAP_ALIGNMENT (ESP-IDF's TLSF
+ *         accepts multiples of 4: here every block starts at a multiple of
+ *         CAPHEAP_ALIGNMENT, so no other offset can be met).
+ */
+void *multi_heap_aligned_alloc_offs(multi_heap_handle_t heap, size_t size,
+                                    size_t alignment, size_t offset);
+
+/**
  * Return a block from multi_heap_malloc(), multi_heap_aligned_alloc() or
  * multi_heap_realloc(). NULL is ignored. O(1). A pointer that is not a live
  * block of this heap goes to the error hook and nothing changes (ESP-IDF
@@ -153,6 +164,25 @@ void *multi_heap_realloc(multi_heap_handle_t heap, void *p, size_t size);
  * @return the size; 0 for NULL, or for a bad pointer after the error hook.
  */
 size_t multi_heap_get_allocated_size(multi_heap_handle_t heap, void *p);
+
+/**
+ * Size of the whole block behind the live block @p p, past its one-word
+ * header: multi_heap_get_allocated_size() plus what capheap keeps inside
+ * the block for poisoning and per-owner accounting (equal to it when both
+ * are off). O(1).
+ * @return the size; 0 for NULL or a pointer that is not a live block of the
+ *         heap (no error hook call: ESP-IDF asserts instead).
+ */
+size_t multi_heap_get_full_block_size(multi_heap_handle_t heap, void *p);
+
+/**
+ * The live block of @p heap whose memory contains @p ptr (which may point
+ * anywhere inside it): the pointer multi_heap_malloc() returned for it.
+ * O(blocks of the heap).
+ * @return the block, or NULL if @p ptr lies in no live block of the heap
+ *         (no error hook call: ESP-IDF asserts instead).
+ */
+void *multi_heap_find_containing_block(multi_heap_handle_t heap, void *ptr);
 
 /** Bytes free now: the usable sizes of all free blocks. O(1). */
 size_t multi_heap_free_size(multi_heap_handle_t heap);

@@ -56,6 +56,14 @@ void *multi_heap_aligned_alloc(multi_heap_handle_t heap, size_t size,
     return capheap_heap_aligned_alloc(core(heap), MH_TAG, alignment, size);
 }
 
+void *multi_heap_aligned_alloc_offs(multi_heap_handle_t heap, size_t size,
+                                    size_t alignment, size_t offset) {
+    if (!heap)
+        return NULL;
+    return capheap_heap_aligned_alloc_offset(core(heap), MH_TAG, alignment,
+                                             offset, size);
+}
+
 void multi_heap_free(multi_heap_handle_t heap, void *p) {
     if (heap)
         capheap_heap_free(core(heap), p);
@@ -76,6 +84,14 @@ void *multi_heap_realloc(multi_heap_handle_t heap, void *p, size_t size) {
 
 size_t multi_heap_get_allocated_size(multi_heap_handle_t heap, void *p) {
     return heap ? capheap_heap_usable_size(core(heap), p) : 0;
+}
+
+size_t multi_heap_get_full_block_size(multi_heap_handle_t heap, void *p) {
+    return heap ? capheap_heap_full_size(core(heap), p) : 0;
+}
+
+void *multi_heap_find_containing_block(multi_heap_handle_t heap, void *ptr) {
+    return heap ? capheap_heap_containing_block(core(heap), ptr) : NULL;
 }
 
 static void stats(multi_heap_handle_t heap, capheap_stats_t *s) {

@@ -64,17 +64,19 @@ void *capheap_heap_alloc_from(capheap_heap_t *heap, const uint8_t *tags,
     return p;
 }
 
-/* Carve @p s bytes at an @p alignment boundary out of the free block @p blk
- * of at least s + MIN_BLOCK + alignment - ALIGN bytes: the head gap (0 or at
- * least MIN_BLOCK) and the tail go back to the lists. */
-static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
+/* Carve @p s bytes whose payload plus @p offset lies at an @p alignment
+ * boundary out of the free block @p blk of at least s + MIN_BLOCK +
+ * alignment - ALIGN bytes: the head gap (0 or at least MIN_BLOCK) and the
+ * tail go back to the lists. */
+static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment,
+                          size_t offset) {
     word_t rbits = *hdr_at(blk) & REGION_MASK;
     size_t size = hdr_size(*hdr_at(blk));
     free_block_remove(t, blk, size);
-    uintptr_t p = (uintptr_t)payload_of(blk);
-    uintptr_t q = (p + alignment - 1) & ~(uintptr_t)(alignment - 1);
+    uintptr_t p = (uintptr_t)payload_of(blk), mask = alignment - 1;
+    uintptr_t q = p + ((0 - (p + offset)) & mask);
     if (q != p && q - p < MIN_BLOCK)
-        q = (p + MIN_BLOCK + alignment - 1) & ~(uintptr_t)(alignment - 1);
+        q = p + MIN_BLOCK + ((0 - (p + MIN_BLOCK + offset)) & mask);
     size_t gap = (size_t)(q - p);
     word_t prev_flag = 0;
     if (gap) {
@@ -92,9 +94,11 @@ static void *take_aligned(tagctl_t *t, char *blk, size_t s, size_t alignment) {
     return payload_of(blk);
 }
 
-void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
-                                 size_t alignment, size_t size) {
-    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+void *capheap_heap_aligned_alloc_offset(capheap_heap_t *heap, unsigned tag,
+                                        size_t alignment, size_t offset,
+                                        size_t size) {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0 ||
+        offset % ALIGN != 0)
         return NULL;
     if (alignment <= ALIGN)
         return capheap_heap_alloc(heap, tag, size);
@@ -111,10 +115,16 @@ void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
         size_t b;
         char *blk = find_fit(t, s + MIN_BLOCK + alignment - ALIGN, &b, &bad);
         if (blk && links_ok_at(t, (node_t *)(void *)blk, NULL, &bad))
-            p = hand_out(heap, take_aligned(t, blk, s, alignment), size, &bad);
+            p = hand_out(heap, take_aligned(t, blk, s, alignment, offset), size,
+                         &bad);
     }
     heap_unlock(heap);
     report_alloc(&bad, p, "aligned_alloc");
     SAN_ALLOCED(p, size);
     return p;
+}
+
+void *capheap_heap_aligned_alloc(capheap_heap_t *heap, unsigned tag,
+                                 size_t alignment, size_t size) {
+    return capheap_heap_aligned_alloc_offset(heap, tag, alignment, 0, size);
 }

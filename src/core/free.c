@@ -69,6 +69,17 @@ size_t capheap_heap_live_size(capheap_heap_t *heap, const void *ptr) {
     return n;
 }
 
+size_t capheap_heap_full_size(capheap_heap_t *heap, const void *ptr) {
+    char *blk;
+    tagctl_t *t;
+    size_t n = 0;
+    heap_lock(heap);
+    if (ptr && find_live(heap, ptr, &blk, &t) == CAPHEAP_OK)
+        n = hdr_size(*hdr_at(blk)) - WORD_BYTES;
+    heap_unlock(heap);
+    return n;
+}
+
 int capheap_heap_block_tag(capheap_heap_t *heap, const void *ptr) {
     char *blk;
     tagctl_t *t;

@@ -578,6 +578,86 @@ static void aligned_allocations(void **state) {
     drop(&t);
 }
 
+/* The address offset bytes into the block is the aligned one, for every
+ * alignment and every offset a block start can meet; other offsets are
+ * refused without changing anything. */
+static void aligned_offset_allocations(void **state) {
+    (void)state;
+    heap_t t = make(8192);
+    size_t free0 = multi_heap_free_size(t.h);
+    for (size_t a = 1; a <= 512; a *= 2) {
+        for (size_t off = 0; off <= 3 * a + A; off += A) {
+            size_t n = off + 64;
+            char *p = multi_heap_aligned_alloc_offs(t.h, n, a, off);
+            assert_non_null(p);
+            assert_int_equal(((uintptr_t)p + off) % a, 0);
+            assert_int_equal((uintptr_t)p % A, 0);
+            assert_true(inside(&t, p, n));
+            assert_true(multi_heap_get_allocated_size(t.h, p) >= n);
+            ts_fill(p, n, (uint32_t)(a + off));
+            HEAP_OK(t.h);
+            assert_true(ts_verify(p, n, (uint32_t)(a + off)));
+            multi_heap_free(t.h, p);
+        }
+    }
+    /* Offset 0 is multi_heap_aligned_alloc(). */
+    char *p = multi_heap_aligned_alloc_offs(t.h, 100, 256, 0);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % 256, 0);
+    multi_heap_free(t.h, p);
+    assert_int_equal(multi_heap_free_size(t.h), free0);
+    assert_int_equal(info_of(t.h).free_blocks, 1);
+
+    /* No block start can make p + A / 2 aligned to A or more. */
+    assert_null(multi_heap_aligned_alloc_offs(t.h, 100, 64, A / 2));
+    assert_null(multi_heap_aligned_alloc_offs(t.h, 100, 2 * A, A + 4));
+    assert_null(multi_heap_aligned_alloc_offs(t.h, 100, 48, 0));
+    assert_null(multi_heap_aligned_alloc_offs(t.h, 0, 64, A));
+    assert_null(multi_heap_aligned_alloc_offs(NULL, 100, 64, A));
+    assert_int_equal(multi_heap_free_size(t.h), free0);
+    assert_int_equal(ts_errors()->count, 0);
+    drop(&t);
+}
+
+/* The full block is the allocated size plus the words capheap keeps in the
+ * block; find_containing_block maps any byte of a live block to its start. */
+static void full_size_and_containing_block(void **state) {
+    (void)state;
+    heap_t t = make(4096);
+    char *p = multi_heap_malloc(t.h, 100);
+    char *q = multi_heap_malloc(t.h, 37);
+    assert_non_null(p);
+    assert_non_null(q);
+    size_t used = multi_heap_get_allocated_size(t.h, p);
+    size_t full = multi_heap_get_full_block_size(t.h, p);
+    /* Header word, owner and canary words (prefix), tail canary: the block
+     * is a multiple of A, and holds the usable bytes. */
+    assert_int_equal((full + sizeof(uintptr_t)) % A, 0);
+    assert_true(full >= used + CAPHEAP_BLOCK_PREFIX_BYTES);
+    if (CAPHEAP_BLOCK_PREFIX_BYTES == 0 && !CAPHEAP_POISONING)
+        assert_int_equal(full, used);
+    assert_true(full < used + CAPHEAP_BLOCK_PREFIX_BYTES + 4 + A);
+    assert_int_equal(multi_heap_get_full_block_size(t.h, NULL), 0);
+    assert_int_equal(multi_heap_get_full_block_size(t.h, p + A), 0);
+    assert_int_equal(multi_heap_get_full_block_size(NULL, p), 0);
+
+    for (size_t i = 0; i < 100; i++)
+        assert_ptr_equal(multi_heap_find_containing_block(t.h, p + i), p);
+    for (size_t i = 0; i < 37; i++)
+        assert_ptr_equal(multi_heap_find_containing_block(t.h, q + i), q);
+    char outside;
+    assert_null(multi_heap_find_containing_block(t.h, &outside));
+    assert_null(multi_heap_find_containing_block(NULL, p));
+    multi_heap_free(t.h, q);
+    /* A freed block contains nothing any more. */
+    assert_null(multi_heap_find_containing_block(t.h, q));
+    assert_int_equal(multi_heap_get_full_block_size(t.h, q), 0);
+    multi_heap_free(t.h, p);
+    assert_int_equal(ts_errors()->count, 0);
+    HEAP_OK(t.h);
+    drop(&t);
+}
+
 static void aligned_free_alias(void **state) {
     (void)state;
     heap_t t = make(4096);
@@ -1198,6 +1278,8 @@ int main(void) {
         cmocka_unit_test_setup(minimum_size_allocations, setup),
         cmocka_unit_test_setup(realloc_cases, setup),
         cmocka_unit_test_setup(aligned_allocations, setup),
+        cmocka_unit_test_setup(aligned_offset_allocations, setup),
+        cmocka_unit_test_setup(full_size_and_containing_block, setup),
         cmocka_unit_test_setup(aligned_free_alias, setup),
         cmocka_unit_test_setup(allocation_overhead, setup),
         cmocka_unit_test_setup(register_layout, setup),

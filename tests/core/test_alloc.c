@@ -322,6 +322,85 @@ static int is_pow2(size_t a) {
     return a && !(a & (a - 1));
 }
 
+/* With an offset, the address that many bytes into the payload is the
+ * aligned one; counters exact, head and tail gaps merged back; an offset no
+ * payload can meet (not a multiple of A) is refused with nothing changed. */
+static void aligned_alloc_with_offset(void **state) {
+    fx_t *f = *state;
+    capheap_heap_t *h = f->h;
+    const size_t A = CAPHEAP_ALIGNMENT;
+    capheap_stats_t s0 = ct_tag_stats(h, 0);
+    unsigned char *keep = capheap_heap_alloc(h, 0, 40); /* a live neighbour */
+    assert_non_null(keep);
+    uint32_t seed = 7;
+    for (size_t a = 1; a <= 2048; a *= 2) {
+        for (size_t off = 0; off <= 2 * a + A; off += A) {
+            capheap_stats_t before = ct_tag_stats(h, 0);
+            size_t n = off + 33;
+            unsigned char *p =
+                capheap_heap_aligned_alloc_offset(h, 0, a, off, n);
+            assert_non_null(p);
+            assert_int_equal(((uintptr_t)p + off) % a, 0);
+            size_t u = capheap_heap_usable_size(h, p);
+            assert_true(u >= n);
+            assert_true(ct_inside_tag(h, p, u, 0));
+            ts_fill(p, u, seed);
+            capheap_stats_t after = ct_tag_stats(h, 0);
+            assert_int_equal(after.allocated_blocks,
+                             before.allocated_blocks + 1);
+            assert_int_equal(after.allocated_bytes, before.allocated_bytes + u);
+            ts_assert_heap_ok(h);
+            assert_true(ts_verify(p, u, seed++));
+            capheap_heap_free(h, p);
+            /* The head and tail gaps merged back (the low-water mark alone
+             * keeps the allocation's trace). */
+            capheap_stats_t back = ct_tag_stats(h, 0);
+            assert_int_equal(back.free_bytes, before.free_bytes);
+            assert_int_equal(back.free_blocks, before.free_blocks);
+            assert_int_equal(back.allocated_bytes, before.allocated_bytes);
+        }
+    }
+    capheap_stats_t before = ct_tag_stats(h, 0);
+    assert_null(capheap_heap_aligned_alloc_offset(h, 0, 64, A / 2, 100));
+    assert_null(capheap_heap_aligned_alloc_offset(h, 0, 8, A + 4, 100));
+    assert_null(capheap_heap_aligned_alloc_offset(h, 0, 24, 0, 100));
+    assert_null(capheap_heap_aligned_alloc_offset(h, 0, 0, 0, 100));
+    assert_null(capheap_heap_aligned_alloc_offset(h, 0, 64, A, 0));
+    assert_null(capheap_heap_aligned_alloc_offset(h, 1, 64, A, 16));
+    capheap_stats_t unchanged = ct_tag_stats(h, 0);
+    ct_assert_stats_equal(unchanged, before);
+    capheap_heap_free(h, keep);
+    capheap_stats_t s = ct_tag_stats(h, 0);
+    assert_int_equal(s.free_bytes, s0.free_bytes);
+    assert_int_equal(s.free_blocks, 1);
+}
+
+/* full_size: the usable bytes plus the words capheap keeps in the block,
+ * the block being a multiple of A with one header word; 0 for anything that
+ * is not a live block, without a hook call. */
+static void full_size_of_blocks(void **state) {
+    fx_t *f = *state;
+    capheap_heap_t *h = f->h;
+    const size_t A = CAPHEAP_ALIGNMENT, W = sizeof(uintptr_t);
+    for (size_t n = 1; n < 300; n += 7) {
+        unsigned char *p = capheap_heap_alloc(h, 0, n);
+        assert_non_null(p);
+        size_t u = capheap_heap_usable_size(h, p);
+        size_t full = capheap_heap_full_size(h, p);
+        assert_int_equal((full + W) % A, 0);
+        assert_true(full >= u + CAPHEAP_BLOCK_PREFIX_BYTES);
+        assert_true(full < u + CAPHEAP_BLOCK_PREFIX_BYTES + 4 + A);
+        if (!CAPHEAP_POISONING)
+            assert_int_equal(full, u + CAPHEAP_BLOCK_PREFIX_BYTES);
+        assert_int_equal(capheap_heap_full_size(h, p + A), 0);
+        capheap_heap_free(h, p);
+        assert_int_equal(capheap_heap_full_size(h, p), 0);
+    }
+    assert_int_equal(capheap_heap_full_size(h, NULL), 0);
+    assert_int_equal(capheap_heap_full_size(h, &f), 0);
+    assert_int_equal(ts_errors()->count, 0);
+}
+
 /* Every alignment from 0 to 4096: powers of two give aligned, writable
  * blocks; everything else NULL with nothing changed. */
 static void aligned_alloc_every_alignment(void **state) {
@@ -961,6 +1040,9 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(aligned_alloc_every_alignment, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(aligned_alloc_with_offset, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(full_size_of_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(largest_free_aligned_is_guaranteed,
                                         setup, teardown),
         cmocka_unit_test(alloc_from_prefers_tags_in_order),
