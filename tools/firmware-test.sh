@@ -27,7 +27,8 @@ expect[mps2-an386]='^DMA buffer at 0x210
 ^EXEC block at 0x100
 ^code run from the EXEC block returned 42$
 ^stdout buffer at 0x20
-^strdup at 0x20'
+^strdup at 0x20
+^ESP-IDF heap API: [0-9]+ checks, 0 failed$'
 
 toolchain[mps2-an385]=cortex-m3-newlib
 run[mps2-an385]="qemu-system-arm -M mps2-an385 $semihost"

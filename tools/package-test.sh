@@ -76,6 +76,29 @@ quiet cc -std=c11 -Wall -Wextra -Werror -pedantic -DPT_ESP_IDF \
   -o "$out/a/app-pc"
 verdict pkg-config "$out/a/app-pc"
 
+step "a. ESP-IDF's heap API, every function, against the installed capheap (C, C++)"
+api="$top/examples/common"
+# shellcheck disable=SC2046,SC2086 # pkg-config's flags are words
+quiet cc -std=c11 -Wall -Wextra -Werror -pedantic -I"$api" \
+  "$top/tests/api/api_main.c" "$api/esp_idf_api.c" \
+  $(pkg-config --cflags --libs capheap) -o "$out/a/api-c"
+# shellcheck disable=SC2046,SC2086
+quiet c++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$api" \
+  "$top/tests/api/api_main_cxx.cpp" "$top/tests/api/esp_idf_api_cxx.cpp" \
+  $(pkg-config --cflags --libs capheap) -o "$out/a/api-cxx"
+for lang in c cxx; do
+  got=$("$out/a/api-$lang") || {
+    echo "$got"
+    echo "package-test: the ESP-IDF API program ($lang) failed" >&2
+    exit 1
+  }
+  grep -E "^ESP-IDF heap API \(C(\+\+)?\): [0-9]+ checks, 0 failed$" <<<"$got" || {
+    echo "package-test: the ESP-IDF API program ($lang) printed no verdict" >&2
+    exit 1
+  }
+  passed=$((passed + 1))
+done
+
 step "b. add_subdirectory(capheap) with CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32"
 mkdir -p "$out/b"
 cat >"$out/b/CMakeLists.txt" <<CMAKE

@@ -1,18 +1,24 @@
 /*
  * main.c - the MPS2 examples (AN386: Cortex-M4F with newlib-nano; AN385:
  * Cortex-M3 with full newlib): capheap replaces newlib's malloc and runs
- * the ESP-IDF API on the board's own chip description (mps2_chip.c).
+ * the ESP-IDF API on the board's own chip description (mps2_chip.c), then
+ * every function of ESP-IDF's heap headers (esp_idf_api.c).
  */
 #include <stdlib.h>
 
 #include "capheap/system.h"
 #include "esp_heap_caps_init.h"
+#include "esp_idf_api.h"
 #include "fw.h"
 #include "mps2_board.h"
 
 extern char __app_end[]; /* end of .data/.bss (mps2.ld) */
 
 static capheap_chip_options_t opts;
+
+/* Memory for esp_idf_api_check()'s multi_heap and runtime region: in .bss,
+ * below __app_end, so no heap holds it yet. */
+static _Alignas(16) unsigned char api_scratch[8192];
 
 static const fw_board_t board = {
     .name = FW_BOARD_NAME,
@@ -44,5 +50,10 @@ __attribute__((constructor(101))) static void early(void) {
 int main(void) {
     fw_print("capheap example on %s\n", board.name);
     fw_check_heap(&board);
+    /* Last: it registers its own failure callback and adds a region. */
+    int api_failed = esp_idf_api_check(api_scratch, sizeof api_scratch);
+    fw_print("ESP-IDF heap API: %d checks, %d failed\n",
+             esp_idf_api_checks_made(), api_failed);
+    fw_check(api_failed == 0, "every ESP-IDF heap API call as documented");
     fw_verdict(&board);
 }
