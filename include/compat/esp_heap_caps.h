@@ -56,6 +56,14 @@ extern "C" {
 #endif
 
 /** @name Capabilities (ESP-IDF's names and values)
+ * Bit 16 is the ESP32-P4's scratchpad memory: MALLOC_CAP_SPM; MALLOC_CAP_SCP
+ * in some ESP-IDF trees; MALLOC_CAP_TCM its older name, which ESP-IDF
+ * deprecates with a warning pragma that capheap leaves out (under -Werror
+ * it would fail the build of code that still uses it).
+ * MALLOC_CAP_SPIRAM_NO_ENC is PSRAM that flash encryption leaves in plain
+ * text. No chip capheap describes has either: requests with them fail
+ * (NULL, the failure callback), as on ESP-IDF without such memory, until
+ * the application adds a region with them (heap_caps_add_region_with_caps()).
  * @{ */
 #define MALLOC_CAP_EXEC          CAPHEAP_CAP_EXEC
 #define MALLOC_CAP_32BIT         CAPHEAP_CAP_32BIT
@@ -73,11 +81,14 @@ extern "C" {
 #define MALLOC_CAP_IRAM_8BIT     CAPHEAP_CAP_IRAM_8BIT
 #define MALLOC_CAP_RETENTION     CAPHEAP_CAP_RETENTION
 #define MALLOC_CAP_RTCRAM        CAPHEAP_CAP_RTCRAM
+#define MALLOC_CAP_SPM           CAPHEAP_CAP_SPM
+#define MALLOC_CAP_SCP           CAPHEAP_CAP_SPM
 #define MALLOC_CAP_TCM           CAPHEAP_CAP_TCM
 #define MALLOC_CAP_DMA_DESC_AHB  CAPHEAP_CAP_DMA_DESC_AHB
 #define MALLOC_CAP_DMA_DESC_AXI  CAPHEAP_CAP_DMA_DESC_AXI
 #define MALLOC_CAP_CACHE_ALIGNED CAPHEAP_CAP_CACHE_ALIGNED
 #define MALLOC_CAP_SIMD          CAPHEAP_CAP_SIMD
+#define MALLOC_CAP_SPIRAM_NO_ENC CAPHEAP_CAP_SPIRAM_NO_ENC
 #define MALLOC_CAP_INVALID       CAPHEAP_CAP_INVALID
 /** @} */
 
