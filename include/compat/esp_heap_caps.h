@@ -48,8 +48,48 @@
 #include <stdint.h>
 
 #include "capheap/caps.h"
+#include "capheap/config.h" /* and with it the application's sdkconfig.h */
 #include "esp_err.h"
 #include "multi_heap.h"
+
+/**
+ * ESP-IDF's `esp_attr.h`, for IRAM_ATTR: included when the include path
+ * has one (an ESP-IDF build), as ESP-IDF's header includes it. Undefined
+ * (the default): found with `__has_include`; 1: include it; 0: never.
+ */
+#ifndef CAPHEAP_ESP_ATTR
+#if defined(__has_include)
+#if __has_include(<esp_attr.h>)
+#define CAPHEAP_ESP_ATTR 1
+#endif
+#endif
+#endif
+#ifndef CAPHEAP_ESP_ATTR
+#define CAPHEAP_ESP_ATTR 0
+#endif
+#if CAPHEAP_ESP_ATTR
+#include <esp_attr.h>
+#endif
+
+/**
+ * Where code that must run with the flash cache off goes, as ESP-IDF
+ * decides it: nothing when CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH is set,
+ * else IRAM_ATTR (from esp_attr.h). Where no IRAM_ATTR is defined here (a
+ * host, a chip without such RAM) it is nothing. An application may define
+ * it itself first. capheap's own functions carry no placement attribute:
+ * on a target whose flash cache can be off, place them with the linker
+ * script.
+ */
+#ifndef HEAP_IRAM_ATTR
+#if defined(CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH) &&                          \
+    CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH
+#define HEAP_IRAM_ATTR
+#elif defined(IRAM_ATTR)
+#define HEAP_IRAM_ATTR IRAM_ATTR
+#else
+#define HEAP_IRAM_ATTR
+#endif
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,6 +143,26 @@ typedef void (*esp_alloc_failed_hook_t)(size_t size, uint32_t caps,
  */
 esp_err_t
 heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback);
+
+#if CAPHEAP_HOOKS
+/**
+ * @name Allocation hooks (CAPHEAP_HOOKS=1, which CONFIG_HEAP_USE_HOOKS sets)
+ * Weak and empty in capheap; define them to be called on every allocation
+ * and free of the global capability heap, on the calling thread, outside
+ * the heap's lock. They must be quick and must not allocate from the heap.
+ * Declared here, as ESP-IDF declares them, so that a C++ definition gets
+ * C linkage.
+ * @{ */
+/** After a successful allocation (a realloc too: with the new pointer),
+ * with the size and capabilities as asked. */
+HEAP_IRAM_ATTR void esp_heap_trace_alloc_hook(void *ptr, size_t size,
+                                              uint32_t caps);
+/** As a block is freed (free, realloc to 0, the old block of a realloc
+ * that moved it). Called just before the memory is released, so that no
+ * other thread can be given the address before the hook has seen it go. */
+HEAP_IRAM_ATTR void esp_heap_trace_free_hook(void *ptr);
+/** @} */
+#endif
 
 /** Allocate @p size bytes with all of @p caps; NULL for size 0 or failure. */
 void *heap_caps_malloc(size_t size, uint32_t caps);
