@@ -51,11 +51,11 @@ test: all
 bench: deps
 	bench/run.sh
 
-## install: install headers, libcapheap.a, capheap.pc and the CMake package under PREFIX
+## install: install headers, libcapheap.a, capheap.pc and the CMake package under PREFIX (CONFIG: more CMake options)
 install: deps
 	$(CMAKE) -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=Release \
 	  -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF -DCAPHEAP_BUILD_DEMO=OFF \
-	  -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CONFIG)
 	$(CMAKE) --build $(BUILD)-install -j $(JOBS)
 	$(CMAKE) --install $(BUILD)-install
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The ways a firmware or program builds capheap in, each building and
 # running tests/package/main.c (make package-test; .ci/run):
-#   a. make install, then a CMake project with find_package(capheap CONFIG),
-#      and the same program through capheap.pc (pkg-config);
+#   a. make install (configured with an application's sdkconfig.h,
+#      CAPHEAP_SDKCONFIG_DIR), then a CMake project with
+#      find_package(capheap CONFIG), and the same program through capheap.pc
+#      (pkg-config), both seeing the installed sdkconfig.h;
 #   b. a CMake project with add_subdirectory(capheap) and options
-#      (CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32);
+#      (CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32, CAPHEAP_SDKCONFIG_DIR: an
+#      application's sdkconfig.h, tests/package/sdkconfig);
 #   c. a Makefile project with capheap.mk (the same options, the host
-#      simulation on);
+#      simulation on, the sdkconfig.h's directory on the include path);
 #   d. add_subdirectory from an arm-none-eabi toolchain file: configures
 #      without pthread or the simulation and builds libcapheap.a (when
 #      arm-none-eabi-gcc is installed: tools/setup-deps.sh ci).
@@ -54,14 +57,16 @@ app_sources="$src/main.c $src/own_chip.c $src/check_chip.c"
 step "a. make install, find_package(capheap CONFIG)"
 prefix=$out/prefix
 # As README says: make install (it builds in $(BUILD)-install).
-quiet make install PREFIX="$prefix" BUILD="$out/build" JOBS="$jobs"
+quiet make install PREFIX="$prefix" BUILD="$out/build" JOBS="$jobs" \
+  CONFIG="-DCAPHEAP_SDKCONFIG_DIR=$src/sdkconfig"
 mkdir -p "$out/a"
 cat >"$out/a/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.20)
 project(use_installed C)
 find_package(capheap 0.1 CONFIG REQUIRED)
 add_executable(app $app_sources)
-target_compile_definitions(app PRIVATE PT_ESP_IDF PT_NAME="installed")
+target_compile_definitions(app PRIVATE PT_ESP_IDF PT_SDKCONFIG
+  PT_NAME="installed")
 target_link_libraries(app PRIVATE capheap::capheap)
 CMAKE
 quiet cmake -S "$out/a" -B "$out/a/build" -DCMAKE_PREFIX_PATH="$prefix"
@@ -71,7 +76,7 @@ verdict installed "$out/a/build/app"
 step "a. the same through capheap.pc (pkg-config)"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig"
 # shellcheck disable=SC2046,SC2086 # pkg-config's flags are words
-quiet cc -std=c11 -Wall -Wextra -Werror -pedantic -DPT_ESP_IDF \
+quiet cc -std=c11 -Wall -Wextra -Werror -pedantic -DPT_ESP_IDF -DPT_SDKCONFIG \
   -DPT_NAME='"pkg-config"' $app_sources $(pkg-config --cflags --libs capheap) \
   -o "$out/a/app-pc"
 verdict pkg-config "$out/a/app-pc"
@@ -99,7 +104,7 @@ for lang in c cxx; do
   passed=$((passed + 1))
 done
 
-step "b. add_subdirectory(capheap) with CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32"
+step "b. add_subdirectory(capheap) with CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32, an sdkconfig.h"
 mkdir -p "$out/b"
 cat >"$out/b/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.20)
@@ -107,6 +112,7 @@ project(use_subdirectory C)
 set(CMAKE_C_STANDARD 11)
 set(CAPHEAP_PORT none CACHE STRING "")
 set(CAPHEAP_CHIPS esp32 CACHE STRING "")
+set(CAPHEAP_SDKCONFIG_DIR "$src/sdkconfig" CACHE PATH "")
 add_subdirectory("$top" capheap)
 foreach(t capheap-demo capheap_diag)
   if(TARGET \${t})
@@ -114,14 +120,15 @@ foreach(t capheap-demo capheap_diag)
   endif()
 endforeach()
 add_executable(app $app_sources)
-target_compile_definitions(app PRIVATE PT_ONE_CHIP PT_NAME="subdirectory")
+target_compile_definitions(app PRIVATE PT_ONE_CHIP PT_SDKCONFIG
+  PT_NAME="subdirectory")
 target_link_libraries(app PRIVATE capheap::capheap)
 CMAKE
 quiet cmake -S "$out/b" -B "$out/b/build"
 quiet cmake --build "$out/b/build" -j "$jobs"
 verdict subdirectory "$out/b/build/app"
 
-step "c. capheap.mk with CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32, the simulation"
+step "c. capheap.mk with CAPHEAP_PORT=none, CAPHEAP_CHIPS=esp32, the simulation, an sdkconfig.h"
 mkdir -p "$out/c"
 cat >"$out/c/Makefile" <<MAKE
 CAPHEAP_DIR := $top
@@ -129,7 +136,7 @@ CAPHEAP_PORT := none
 CAPHEAP_CHIPS := esp32
 CAPHEAP_SIM := 1
 include \$(CAPHEAP_DIR)/capheap.mk
-CFLAGS := -std=c11 -Wall -Wextra -Werror -pedantic -Os \$(CAPHEAP_INCLUDES) \$(CAPHEAP_DEFINES)
+CFLAGS := -std=c11 -Wall -Wextra -Werror -pedantic -Os -I$src/sdkconfig \$(CAPHEAP_INCLUDES) \$(CAPHEAP_DEFINES)
 SOURCES := $app_sources \$(CAPHEAP_SOURCES)
 # One object folder: capheap's source names are unique.
 OBJECTS := \$(addprefix obj/,\$(notdir \$(SOURCES:.c=.o)))
@@ -137,7 +144,7 @@ vpath %.c \$(sort \$(dir \$(SOURCES)))
 app: \$(OBJECTS)
 	\$(CC) \$^ -o \$@
 obj/%.o: %.c | obj
-	\$(CC) \$(CFLAGS) -DPT_ONE_CHIP -DPT_ESP_IDF '-DPT_NAME="capheap.mk"' -c \$< -o \$@
+	\$(CC) \$(CFLAGS) -DPT_ONE_CHIP -DPT_ESP_IDF -DPT_SDKCONFIG '-DPT_NAME="capheap.mk"' -c \$< -o \$@
 obj:
 	mkdir -p obj
 MAKE

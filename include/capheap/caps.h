@@ -69,6 +69,11 @@ extern "C" {
 #endif
 
 /** @name Capability bits (ESP-IDF's values: they are ABI)
+ * CAPHEAP_CAP_SPM is bit 16 by ESP-IDF's later name (the ESP32-P4's
+ * scratchpad memory). CAPHEAP_CAP_SPIRAM_NO_ENC, external RAM that flash
+ * encryption leaves in plain text, is matched like any other bit: only a
+ * type that has it serves it (ESP-IDF adds such a region at run time when
+ * the application exempts one).
  * @{ */
 #define CAPHEAP_CAP_EXEC          (1u << 0) /**< can hold executable code */
 #define CAPHEAP_CAP_32BIT         (1u << 1) /**< 32-bit aligned access only */
@@ -87,10 +92,12 @@ extern "C" {
 #define CAPHEAP_CAP_RETENTION     (1u << 14) /**< reachable by retention DMA */
 #define CAPHEAP_CAP_RTCRAM        (1u << 15) /**< RTC fast memory */
 #define CAPHEAP_CAP_TCM           (1u << 16) /**< tightly coupled memory */
+#define CAPHEAP_CAP_SPM           CAPHEAP_CAP_TCM /**< scratchpad memory */
 #define CAPHEAP_CAP_DMA_DESC_AHB  (1u << 17) /**< holds AHB DMA descriptors */
 #define CAPHEAP_CAP_DMA_DESC_AXI  (1u << 18) /**< holds AXI DMA descriptors */
 #define CAPHEAP_CAP_CACHE_ALIGNED (1u << 19) /**< cache-line aligned */
 #define CAPHEAP_CAP_SIMD          (1u << 20) /**< SIMD-accessible, aligned */
+#define CAPHEAP_CAP_SPIRAM_NO_ENC (1u << 21) /**< PSRAM left unencrypted */
 #define CAPHEAP_CAP_INVALID       (1u << 31) /**< never satisfiable */
 /** @} */
 
@@ -305,6 +312,18 @@ capheap_err_t
 capheap_caps_add_region_with_caps(capheap_caps_t *ch,
                                   const uint32_t caps[CAPHEAP_PRIOS],
                                   uintptr_t start, uintptr_t end);
+
+/**
+ * Whether a new heap [@p start, @p end) may be added beside an existing one,
+ * [@p heap_start, @p heap_end): the rule capheap_caps_add_region_with_caps()
+ * applies to every heap it holds (ESP-IDF's). Refused: a range that
+ * straddles the heap's start or its end, and the heap's own range again.
+ * Allowed: a range inside the heap (a buffer made into a heap; it may share
+ * either end), one touching it from outside, and one apart from it. Addresses
+ * compare as unsigned. Pure, O(1); callable from any thread or interrupt.
+ */
+bool capheap_caps_add_region_allowed(uintptr_t heap_start, uintptr_t heap_end,
+                                     uintptr_t start, uintptr_t end);
 
 /**
  * Keep @p bytes of the type named @p type_name for the requests that only

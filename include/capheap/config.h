@@ -13,6 +13,37 @@
 #include CAPHEAP_CONFIG_HEADER
 #endif
 
+/**
+ * ESP-IDF's `sdkconfig.h`: included when the include path has one, so that
+ * the CONFIG_HEAP_* options an ESP-IDF application sets there (mapped
+ * below, and in the compatible headers) reach capheap's build and the
+ * application's view of the headers alike. Undefined (the default): found
+ * with `__has_include`; a compiler without it includes none. 1: include it
+ * (for such compilers; a missing file is then an error). 0: never.
+ *
+ * The library and every program using it must see the same sdkconfig.h,
+ * or none: options that change what a structure holds (CONFIG_HEAP_USE_HOOKS
+ * adds the observer to capheap_caps_t, CONFIG_HEAP_TRACING_STACK_DEPTH sizes
+ * a trace record, poisoning and task tracking change the block layout)
+ * would otherwise give the two different layouts of one object, and a
+ * program would read and write the library's structures wrongly, with no
+ * error at build or link time. Build capheap with the application's include
+ * path (docs/esp-idf-headers.md).
+ */
+#ifndef CAPHEAP_SDKCONFIG
+#if defined(__has_include)
+#if __has_include(<sdkconfig.h>)
+#define CAPHEAP_SDKCONFIG 1
+#endif
+#endif
+#endif
+#ifndef CAPHEAP_SDKCONFIG
+#define CAPHEAP_SDKCONFIG 0
+#endif
+#if CAPHEAP_SDKCONFIG
+#include <sdkconfig.h>
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -48,14 +48,62 @@
 #include <stdint.h>
 
 #include "capheap/caps.h"
+#include "capheap/config.h" /* and with it the application's sdkconfig.h */
 #include "esp_err.h"
 #include "multi_heap.h"
+
+/**
+ * ESP-IDF's `esp_attr.h`, for IRAM_ATTR: included when the include path
+ * has one (an ESP-IDF build), as ESP-IDF's header includes it. Undefined
+ * (the default): found with `__has_include`; 1: include it; 0: never.
+ */
+#ifndef CAPHEAP_ESP_ATTR
+#if defined(__has_include)
+#if __has_include(<esp_attr.h>)
+#define CAPHEAP_ESP_ATTR 1
+#endif
+#endif
+#endif
+#ifndef CAPHEAP_ESP_ATTR
+#define CAPHEAP_ESP_ATTR 0
+#endif
+#if CAPHEAP_ESP_ATTR
+#include <esp_attr.h>
+#endif
+
+/**
+ * Where code that must run with the flash cache off goes, as ESP-IDF
+ * decides it: nothing when CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH is set,
+ * else IRAM_ATTR (from esp_attr.h). Where no IRAM_ATTR is defined here (a
+ * host, a chip without such RAM) it is nothing. An application may define
+ * it itself first. capheap's own functions carry no placement attribute:
+ * on a target whose flash cache can be off, place them with the linker
+ * script.
+ */
+#ifndef HEAP_IRAM_ATTR
+#if defined(CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH) &&                          \
+    CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH
+#define HEAP_IRAM_ATTR
+#elif defined(IRAM_ATTR)
+#define HEAP_IRAM_ATTR IRAM_ATTR
+#else
+#define HEAP_IRAM_ATTR
+#endif
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** @name Capabilities (ESP-IDF's names and values)
+ * Bit 16 is the ESP32-P4's scratchpad memory: MALLOC_CAP_SPM; MALLOC_CAP_SCP
+ * in some ESP-IDF trees; MALLOC_CAP_TCM its older name, which ESP-IDF
+ * deprecates with a warning pragma that capheap leaves out (under -Werror
+ * it would fail the build of code that still uses it).
+ * MALLOC_CAP_SPIRAM_NO_ENC is PSRAM that flash encryption leaves in plain
+ * text. No chip capheap describes has either: requests with them fail
+ * (NULL, the failure callback), as on ESP-IDF without such memory, until
+ * the application adds a region with them (heap_caps_add_region_with_caps()).
  * @{ */
 #define MALLOC_CAP_EXEC          CAPHEAP_CAP_EXEC
 #define MALLOC_CAP_32BIT         CAPHEAP_CAP_32BIT
@@ -73,11 +121,14 @@ extern "C" {
 #define MALLOC_CAP_IRAM_8BIT     CAPHEAP_CAP_IRAM_8BIT
 #define MALLOC_CAP_RETENTION     CAPHEAP_CAP_RETENTION
 #define MALLOC_CAP_RTCRAM        CAPHEAP_CAP_RTCRAM
+#define MALLOC_CAP_SPM           CAPHEAP_CAP_SPM
+#define MALLOC_CAP_SCP           CAPHEAP_CAP_SPM
 #define MALLOC_CAP_TCM           CAPHEAP_CAP_TCM
 #define MALLOC_CAP_DMA_DESC_AHB  CAPHEAP_CAP_DMA_DESC_AHB
 #define MALLOC_CAP_DMA_DESC_AXI  CAPHEAP_CAP_DMA_DESC_AXI
 #define MALLOC_CAP_CACHE_ALIGNED CAPHEAP_CAP_CACHE_ALIGNED
 #define MALLOC_CAP_SIMD          CAPHEAP_CAP_SIMD
+#define MALLOC_CAP_SPIRAM_NO_ENC CAPHEAP_CAP_SPIRAM_NO_ENC
 #define MALLOC_CAP_INVALID       CAPHEAP_CAP_INVALID
 /** @} */
 
@@ -92,6 +143,26 @@ typedef void (*esp_alloc_failed_hook_t)(size_t size, uint32_t caps,
  */
 esp_err_t
 heap_caps_register_failed_alloc_callback(esp_alloc_failed_hook_t callback);
+
+#if CAPHEAP_HOOKS
+/**
+ * @name Allocation hooks (CAPHEAP_HOOKS=1, which CONFIG_HEAP_USE_HOOKS sets)
+ * Weak and empty in capheap; define them to be called on every allocation
+ * and free of the global capability heap, on the calling thread, outside
+ * the heap's lock. They must be quick and must not allocate from the heap.
+ * Declared here, as ESP-IDF declares them, so that a C++ definition gets
+ * C linkage.
+ * @{ */
+/** After a successful allocation (a realloc too: with the new pointer),
+ * with the size and capabilities as asked. */
+HEAP_IRAM_ATTR void esp_heap_trace_alloc_hook(void *ptr, size_t size,
+                                              uint32_t caps);
+/** As a block is freed (free, realloc to 0, the old block of a realloc
+ * that moved it). Called just before the memory is released, so that no
+ * other thread can be given the address before the hook has seen it go. */
+HEAP_IRAM_ATTR void esp_heap_trace_free_hook(void *ptr);
+/** @} */
+#endif
 
 /** Allocate @p size bytes with all of @p caps; NULL for size 0 or failure. */
 void *heap_caps_malloc(size_t size, uint32_t caps);

@@ -6,8 +6,9 @@
  * (standalone tracing). Two build options of `capheap/config.h` select it:
  *
  * - `CAPHEAP_HOOKS=1`: the application may define
- *   esp_heap_trace_alloc_hook() and esp_heap_trace_free_hook(); capheap's
- *   own definitions are weak and empty.
+ *   esp_heap_trace_alloc_hook() and esp_heap_trace_free_hook()
+ *   (esp_heap_caps.h declares them); capheap's own definitions are weak
+ *   and empty.
  * - `CAPHEAP_TRACE=1` (needs `CAPHEAP_HOOKS=1`): the heap_trace_* functions
  *   record into a buffer the application supplies. With 0 they are inline
  *   functions that return ESP_ERR_NOT_SUPPORTED (and count nothing), so
@@ -65,6 +66,7 @@
 
 #include "capheap/config.h"
 #include "esp_err.h"
+#include "esp_heap_caps.h" /* the allocation hooks */
 
 #if __STDC_HOSTED__
 #include <stdio.h>
@@ -114,23 +116,6 @@ extern "C" {
 #if CAPHEAP_TRACE_HASH_BUCKETS < 1 ||                                          \
     (CAPHEAP_TRACE_HASH_BUCKETS & (CAPHEAP_TRACE_HASH_BUCKETS - 1)) != 0
 #error "CAPHEAP_TRACE_HASH_BUCKETS must be a power of two"
-#endif
-
-#if CAPHEAP_HOOKS
-/**
- * @name Allocation hooks (CAPHEAP_HOOKS=1)
- * Weak and empty in capheap; define them to be called on every allocation
- * and free of the global capability heap, on the calling thread, outside
- * the heap's lock. They must be quick and must not allocate from the heap.
- * @{ */
-/** After a successful allocation (a realloc too: with the new pointer),
- * with the size and capabilities as asked. */
-void esp_heap_trace_alloc_hook(void *ptr, size_t size, uint32_t caps);
-/** As a block is freed (free, realloc to 0, the old block of a realloc
- * that moved it). Called just before the memory is released, so that no
- * other thread can be given the address before the hook has seen it go. */
-void esp_heap_trace_free_hook(void *ptr);
-/** @} */
 #endif
 
 /** What a trace keeps. */

@@ -175,15 +175,22 @@ void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch) {
 }
 
 /* ESP-IDF's rule: a new heap may lie beside or inside an existing one, but
- * may not straddle its start or end, nor equal it. */
+ * may not straddle its start or end, nor equal it (a region added twice). */
+bool capheap_caps_add_region_allowed(uintptr_t heap_start, uintptr_t heap_end,
+                                     uintptr_t start, uintptr_t end) {
+    bool straddles_start = start < heap_start && heap_start < end;
+    bool straddles_end = start < heap_end && heap_end < end;
+    bool same = start == heap_start && end == heap_end;
+    return !(straddles_start || straddles_end || same);
+}
+
 static capheap_err_t check_heap_overlap(capheap_caps_t *ch, uintptr_t start,
                                         uintptr_t end) {
     for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
-        uintptr_t s = (uintptr_t)r.start, e = (uintptr_t)r.end;
-        if ((start < s && s < end) || (start < e && e < end) ||
-            (start == s && end == e))
+        if (!capheap_caps_add_region_allowed((uintptr_t)r.start,
+                                             (uintptr_t)r.end, start, end))
             return CAPHEAP_ERR_OVERLAP;
     }
     return CAPHEAP_OK;

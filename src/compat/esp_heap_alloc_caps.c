@@ -2,6 +2,9 @@
  * esp_heap_alloc_caps.c - the seed's 2016 capability API over the global
  * capability heap.
  */
+/* This file defines capheap's esp_ptr_dma_capable(), which an ESP-IDF
+ * esp_memory_utils.h on the include path would define as well. */
+#define CAPHEAP_ESP_MEMORY_UTILS 0
 #include "esp_heap_alloc_caps.h"
 #include "capheap/system.h"
 #include "esp_heap_caps_init.h"

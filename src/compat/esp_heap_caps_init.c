@@ -5,6 +5,7 @@
 #include "esp_heap_caps_init.h"
 
 #include "capheap/system.h"
+#include "esp_heap_caps_internal.h"
 
 void capheap_esp_set_chip(const capheap_chip_t *chip,
                           const capheap_chip_options_t *opts) {
@@ -73,4 +74,11 @@ esp_err_t heap_caps_add_region_with_caps(const uint32_t caps[], intptr_t start,
         return ESP_ERR_INVALID_STATE;
     return to_esp_err(capheap_caps_add_region_with_caps(
         ch, caps, (uintptr_t)start, (uintptr_t)end));
+}
+
+bool heap_caps_check_add_region_allowed(intptr_t heap_start, intptr_t heap_end,
+                                        intptr_t start, intptr_t end) {
+    return capheap_caps_add_region_allowed((uintptr_t)heap_start,
+                                           (uintptr_t)heap_end,
+                                           (uintptr_t)start, (uintptr_t)end);
 }

@@ -167,6 +167,9 @@ static const wmask_t masks[] = {
     {C(EXEC) | C(DMA_DESC_AHB), 1},
     {C(INVALID), 1},
     {C(PID2), 1},
+    {C(SPIRAM_NO_ENC), 1},
+    {C(SPIRAM_NO_ENC) | C(SPIRAM), 1},
+    {C(SPM) | C(DMA), 1},
     {1u << 30, 1},
     /* no bit to share with any level: the selection rule picks no type */
     {0, 1},

@@ -3,7 +3,8 @@
  * a capability heap over a chip described in C++) and the ESP-IDF API on
  * the simulated ESP32 (heap_caps_malloc by caps, heap_caps_get_info,
  * multi_heap), with the results checked; and the public structures laid
- * out as the C compiler lays them out (layout.c).
+ * out as the C compiler lays them out (layout.c). ESP-IDF's capability
+ * values and its runtime-region rule, as C++ sees them.
  */
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,7 @@
 #include <esp_heap_alloc_caps.h>
 #include <esp_heap_caps.h>
 #include <esp_heap_caps_init.h>
+#include <esp_heap_caps_internal.h>
 #include <multi_heap.h>
 
 #include "layout.h"
@@ -75,6 +77,35 @@ void layouts_match_c() {
             failures++;
         }
     }
+}
+
+/* ---- ESP-IDF's capability bits and its runtime-region rule ---------------
+ */
+static_assert(MALLOC_CAP_SPM == 1u << 16 && MALLOC_CAP_SCP == MALLOC_CAP_SPM &&
+                  MALLOC_CAP_TCM == MALLOC_CAP_SPM,
+              "bit 16 under its three names");
+static_assert(MALLOC_CAP_SPIRAM_NO_ENC == 1u << 21, "ESP-IDF's value");
+static_assert(MALLOC_CAP_SIMD == 1u << 20 && MALLOC_CAP_INVALID == 1u << 31,
+              "ESP-IDF's values");
+
+/* Where ESP-IDF code marks what must run with the flash cache off (nothing
+ * on a host). */
+HEAP_IRAM_ATTR int cache_safe_twice(int x) {
+    return 2 * x;
+}
+
+void region_rule() {
+    /* Against [0x1000, 0x3000): beside and inside allowed, straddling and
+     * the same range refused. */
+    CHECK(heap_caps_check_add_region_allowed(0x1000, 0x3000, 0x0, 0x1000));
+    CHECK(heap_caps_check_add_region_allowed(0x1000, 0x3000, 0x3000, 0x4000));
+    CHECK(heap_caps_check_add_region_allowed(0x1000, 0x3000, 0x1001, 0x2999));
+    CHECK(!heap_caps_check_add_region_allowed(0x1000, 0x3000, 0x0, 0x2000));
+    CHECK(!heap_caps_check_add_region_allowed(0x1000, 0x3000, 0x2000, 0x4000));
+    CHECK(!heap_caps_check_add_region_allowed(0x1000, 0x3000, 0x1000, 0x3000));
+    CHECK(capheap_caps_add_region_allowed(0x1000, 0x3000, 0x1000, 0x2000));
+    CHECK(!capheap_caps_add_region_allowed(0x1000, 0x3000, 0x0, 0x4000));
+    CHECK(cache_safe_twice(21) == 42);
 }
 
 /* ---- the tagged-region heap ---------------------------------------------
@@ -243,6 +274,13 @@ void esp_idf_api() {
     CHECK(heap_caps_malloc(std::size_t(1) << 30, MALLOC_CAP_8BIT) == nullptr);
     CHECK(failed_size == std::size_t(1) << 30);
     CHECK(failed_caps == MALLOC_CAP_8BIT);
+    /* No memory of the ESP32 is scratchpad or encryption-exempt PSRAM. */
+    for (uint32_t caps : {uint32_t(MALLOC_CAP_SPM),
+                          uint32_t(MALLOC_CAP_SPIRAM_NO_ENC)}) {
+        CHECK(heap_caps_malloc(64, caps) == nullptr);
+        CHECK(failed_size == 64 && failed_caps == caps);
+        CHECK(heap_caps_get_total_size(caps) == 0);
+    }
     heap_caps_register_failed_alloc_callback(nullptr);
 
     /* malloc's policy: internal memory, not PSRAM. */
@@ -335,6 +373,7 @@ extern "C" void capheap_port_write(const char *text, std::size_t len) {
 
 int main() {
     layouts_match_c();
+    region_rule();
     spinlock_initialiser();
     native_heap();
     native_caps();

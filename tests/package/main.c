@@ -5,7 +5,9 @@
  * must give: the application's own chip works (check_chip.c); with
  * PT_ONE_CHIP, only the ESP32's table was built (CAPHEAP_CHIPS=esp32) and
  * the port is `none` (CAPHEAP_PORT_NONE reached the application); with
- * PT_ESP_IDF, the ESP-IDF API on the simulated ESP32.
+ * PT_ESP_IDF, the ESP-IDF API on the simulated ESP32; with PT_SDKCONFIG,
+ * that the sdkconfig.h of tests/package/sdkconfig (light poisoning)
+ * configured the library and the application alike.
  */
 #include <stdio.h>
 
@@ -19,6 +21,35 @@
 
 #ifndef PT_NAME
 #define PT_NAME "package-test"
+#endif
+
+#ifdef PT_SDKCONFIG
+#include "capheap/heap.h"
+
+#if !CAPHEAP_SDKCONFIG || CAPHEAP_POISONING != 1
+#error "the sdkconfig.h did not reach the application's view of the headers"
+#endif
+
+/* Light poisoning in the library's core: a byte written just past a
+ * 10-byte block (inside its rounded size) breaks its tail canary. */
+static int check_sdkconfig(void) {
+    static _Alignas(16) unsigned char arena[4096];
+    static void *storage[CAPHEAP_HEAP_STORAGE_SIZE(1, 1) / sizeof(void *)];
+    capheap_heap_t *h = capheap_heap_init(storage, sizeof storage, 1, 1);
+    if (!h || capheap_heap_add_region(h, arena, sizeof arena, 0) != CAPHEAP_OK)
+        return 1;
+    unsigned char *p = capheap_heap_alloc(h, 0, 10);
+    if (!p || capheap_heap_check(h, NULL) != CAPHEAP_OK)
+        return 1;
+    unsigned char saved = p[10];
+    p[10] = (unsigned char)~saved;
+    int fails = capheap_heap_check(h, NULL) != CAPHEAP_ERR_CORRUPT;
+    p[10] = saved;
+    fails += capheap_heap_check(h, NULL) != CAPHEAP_OK;
+    if (fails)
+        printf("FAIL: the library was not built with the sdkconfig.h\n");
+    return fails;
+}
 #endif
 
 int main(void) {
@@ -44,6 +75,9 @@ int main(void) {
         fails++;
     }
     heap_caps_free(buf);
+#endif
+#ifdef PT_SDKCONFIG
+    fails += check_sdkconfig();
 #endif
     printf("%s: %s\n", PT_NAME, fails ? "FAILED" : "ok");
     return fails != 0;

@@ -1,0 +1,10 @@
+/*
+ * utils_first.c - ESP-IDF's esp_memory_utils.h, then capheap's
+ * esp_heap_alloc_caps.h, in one translation unit.
+ */
+#include <esp_memory_utils.h>
+
+#include <esp_heap_alloc_caps.h>
+
+#define CHECK_FN utils_first_c
+#include "order_check.inc"
