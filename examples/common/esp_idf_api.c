@@ -60,15 +60,23 @@ static void caps_values(void) {
     SAME(MALLOC_CAP_IRAM_8BIT, 1u << 13);
     SAME(MALLOC_CAP_RETENTION, 1u << 14);
     SAME(MALLOC_CAP_RTCRAM, 1u << 15);
+    SAME(MALLOC_CAP_SPM, 1u << 16);
     SAME(MALLOC_CAP_DMA_DESC_AHB, 1u << 17);
     SAME(MALLOC_CAP_DMA_DESC_AXI, 1u << 18);
     SAME(MALLOC_CAP_CACHE_ALIGNED, 1u << 19);
     SAME(MALLOC_CAP_SIMD, 1u << 20);
+    SAME(MALLOC_CAP_SPIRAM_NO_ENC, 1u << 21);
     SAME(MALLOC_CAP_INVALID, 1u << 31);
 }
 
 /* ---- esp_heap_caps.h: allocation ------------------------------------------
  */
+
+/* HEAP_IRAM_ATTR places a function where the heap's own code goes (IRAM
+ * unless CONFIG_HEAP_PLACE_FUNCTION_INTO_FLASH); it must still be callable. */
+static HEAP_IRAM_ATTR int heap_placed(int x) {
+    return x + 1;
+}
 
 static size_t failed_size;
 static uint32_t failed_caps;
@@ -457,6 +465,7 @@ int esp_idf_api_check(void *scratch, size_t scratch_size) {
     char *mem = (char *)scratch;
     size_t half = scratch_size / 2 & ~(size_t)15;
     caps_values();
+    check(heap_placed(41) == 42, "a HEAP_IRAM_ATTR function runs");
     allocation();
     figures();
     inspection();
