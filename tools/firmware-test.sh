@@ -33,7 +33,11 @@ expect[mps2-an386]='^DMA buffer at 0x210
 toolchain[mps2-an385]=cortex-m3-newlib
 run[mps2-an385]="qemu-system-arm -M mps2-an385 $semihost"
 prefix[mps2-an385]=arm-none-eabi-
-expect[mps2-an385]=${expect[mps2-an386]}
+# heap_caps_init() on capheap_esp_set_chip()'s chip: ESP-IDF's boot log.
+expect[mps2-an385]="${expect[mps2-an386]}
+^I \\(0\\) heap_init: Initializing\\. RAM available for dynamic allocation:\$
+^I \\(0\\) heap_init: At 01000000 len 00004000 \\(16 KiB\\): TCM\$
+^I \\(0\\) heap_init: At 21000000 len 00040000 \\(256 KiB\\): DMA SRAM\$"
 # This one finds an installed capheap with find_package(capheap CONFIG).
 installed[mps2-an385]="-DCAPHEAP_PORT=irq -DCAPHEAP_REPLACE_LIBC_MALLOC=ON -DCAPHEAP_WERROR=ON
   -DCAPHEAP_BUILD_TESTS=OFF -DCAPHEAP_BUILD_BENCH=OFF -DCAPHEAP_BUILD_DEMO=OFF"
@@ -55,7 +59,10 @@ prefix[virt-rv32imc]=riscv64-unknown-elf-
 expect[virt-rv32imc]='^DMA buffer at 0x804
 ^EXEC block at 0x801
 ^code run from the EXEC block returned 42$
-^strdup at 0x802'
+^strdup at 0x802
+^I \(0\) heap_init: Initializing\. RAM available for dynamic allocation:$
+^I \(0\) heap_init: At 80100000 len 00010000 \(64 KiB\): IRAM$
+^I \(0\) heap_init: At 80400000 len 00040000 \(256 KiB\): DMA RAM$'
 
 toolchain[virt-rv32-smp]=rv32imac-picolibc
 run[virt-rv32-smp]="qemu-system-riscv32 -M virt -smp 2 -accel tcg,thread=multi -bios none"

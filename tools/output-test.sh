@@ -29,7 +29,7 @@ common=(-mcpu=cortex-m3 -mthumb -Os -std=c11 -Wall -Wextra -Werror -pedantic
   -Iinclude -Iinclude/compat -Isrc)
 # What a firmware using the ESP-IDF API and capheap's reports builds.
 sources=(src/core/*.c src/caps/*.c src/chips/esp32.c src/compat/esp_heap_caps.c
-  src/compat/esp_heap_caps_init.c src/system/*.c
+  src/compat/esp_heap_caps_init.c src/compat/esp_boot_log.c src/system/*.c
   src/compat/multi_heap.c src/debug/describe.c src/output/*.c
   src/ports/none/port_none.c)
 # newlib: the start-up of tests/target (semihosting's exit) and its linker

@@ -124,6 +124,28 @@
 #endif
 
 /**
+ * heap_caps_init()'s boot log: ESP-IDF's "heap_init" lines, one per heap
+ * region ("I (263) heap_init: At 3FFAE6E0 len 00001920 (6 KiB): DRAM"),
+ * printed without the formatter. docs/debugging.md, "The boot log", has the
+ * details. 1: heap_caps_init() prints it (capheap_system_init() never
+ * does); 0: no code. The default follows ESP-IDF, which prints it at its
+ * default log level, Info (3), and not below: 0 when CONFIG_LOG_MAXIMUM_LEVEL
+ * (what ESP-IDF compiles in) or CONFIG_LOG_DEFAULT_LEVEL (what it prints
+ * at start-up) is defined and below 3, else 1 when printing is compiled in
+ * (CAPHEAP_OUTPUT != 0). CONFIG_LOG_COLORS, when set, colours the lines as
+ * ESP-IDF does.
+ */
+#ifndef CAPHEAP_BOOT_LOG
+#if defined(CONFIG_LOG_MAXIMUM_LEVEL) && CONFIG_LOG_MAXIMUM_LEVEL < 3
+#define CAPHEAP_BOOT_LOG 0
+#elif defined(CONFIG_LOG_DEFAULT_LEVEL) && CONFIG_LOG_DEFAULT_LEVEL < 3
+#define CAPHEAP_BOOT_LOG 0
+#else
+#define CAPHEAP_BOOT_LOG (CAPHEAP_OUTPUT != 0)
+#endif
+#endif
+
+/**
  * The core's internal assertions (HEAP_ASSERT in src/core): invariants
  * stated where the code relies on them. 1: a false one reports
  * CAPHEAP_ERR_CORRUPT through the error hook, with the condition's text as

@@ -9,9 +9,10 @@
  * dumps, trace dumps) are formatted by capheap_printf(); the messages on
  * paths every program links (the system heap's start-up failures, failed
  * allocations with CONFIG_HEAP_ABORT_WHEN_ALLOCATION_FAILS, the ports'
- * error reports) are written with capheap_print_str() and
- * capheap_print_hex(), which use no formatter: a program that calls no
- * print or dump function links none (about 1.8 KB on Cortex-M4F).
+ * error reports, heap_caps_init()'s boot log) are written with
+ * capheap_print_str(), capheap_print_hex() and capheap_print_uint(), which
+ * use no formatter: a program that calls no print or dump function links
+ * none (about 1.8 KB on Cortex-M4F).
  *
  * The formatter uses no C library function, no floating point and no
  * allocation; capheap_printf() formats into a 64-byte buffer on the stack
@@ -113,6 +114,29 @@ void capheap_print_str(const char *text);
  * O(1). Never fails; with CAPHEAP_OUTPUT=0 it does nothing.
  */
 void capheap_print_hex(uintmax_t value, unsigned digits);
+
+/**
+ * Write @p value in base @p base (2 to 16; the digits above 9 in upper
+ * case, as `%X` prints them) through capheap_port_write(), without the
+ * formatter and without a prefix, with zeros in front up to @p digits of
+ * them (at most as many as an unsigned long has bits are used): `%lu` is
+ * capheap_print_uint(v, 10, 1), `%08lX` capheap_print_uint(v, 16, 8). One
+ * call of capheap_port_write(). O(digits). Never fails; a @p base outside
+ * 2..16 prints nothing; with CAPHEAP_OUTPUT=0 it does nothing.
+ */
+void capheap_print_uint(unsigned long value, unsigned base, unsigned digits);
+
+/**
+ * Milliseconds since start-up, for the time stamp of capheap's log lines in
+ * ESP-IDF's format (heap_caps_init()'s boot log, CAPHEAP_BOOT_LOG: the 263
+ * of "I (263) heap_init: ..."), as ESP-IDF's esp_log_timestamp(). The
+ * default returns 0; it is a weak symbol on gcc and clang, in a file of
+ * its own, so an application replaces it by defining this function (on an
+ * ESP32: return esp_log_timestamp(); elsewhere a tick or cycle counter).
+ * Called without capheap's locks held, before the line is written. Defined
+ * whatever CAPHEAP_OUTPUT is.
+ */
+uint32_t capheap_port_log_timestamp(void);
 
 /**
  * C99's snprintf() with capheap's conversions: write at most @p size bytes

@@ -115,6 +115,31 @@ capheap_err_t capheap_system_init(const capheap_chip_t *chip,
                                   const capheap_chip_options_t *opts);
 
 /**
+ * What a start-up that reports is told once the heap is built: the chip as
+ * built (on a host the simulated description, capheap_sim_chip()), its
+ * options (NULL: none; on a host with addresses as simulated) and the
+ * reservations of capheap_system_reserve(), which with the chip's own and
+ * the application's make the regions of the heap (their layout is
+ * capheap_caps_init()'s, so a report can list it again).
+ */
+typedef void (*capheap_system_report_fn)(
+    const capheap_chip_t *chip, const capheap_chip_options_t *opts,
+    const capheap_caps_reservation_t *reserved, size_t reserved_count);
+
+/**
+ * capheap_system_init(), then, if the heap was built (CAPHEAP_OK or
+ * CAPHEAP_ERR_NO_MALLOC), @p report (NULL: none) with what it was built
+ * from, on the calling thread, after the port's default lock is released
+ * (so that it may print through an output function that allocates).
+ * heap_caps_init() prints ESP-IDF's boot log this way (CAPHEAP_BOOT_LOG in
+ * config.h). Contract, complexity and errors: as capheap_system_init(),
+ * plus whatever @p report costs.
+ */
+capheap_err_t capheap_system_init_report(const capheap_chip_t *chip,
+                                         const capheap_chip_options_t *opts,
+                                         capheap_system_report_fn report);
+
+/**
  * The system heap, for the native API (capheap/caps.h). On a host the first
  * call builds it if no one has (a failure prints why and aborts: there is
  * no caller to return it to). O(1).

@@ -36,10 +36,20 @@ extern "C" {
  * was named and leaves the heap unusable. On a Linux host the chip (by
  * default the ESP32) is simulated at its own addresses first, and
  * CAPHEAP_CHIP in the environment, when set, replaces it (README, "Host
- * simulation"). Every error is printed through capheap_printf(), never
+ * simulation"). Every error is printed (capheap_port_write()), never
  * aborts; a chip that malloc() cannot use is reported and its heap still
  * serves capability requests. Calling it again rebuilds every heap (all
  * blocks are lost): tests use this. Linear in the chip's regions.
+ *
+ * Boot log (CAPHEAP_BOOT_LOG in config.h; by default on where printing is
+ * compiled in, off where ESP-IDF's CONFIG_LOG_DEFAULT_LEVEL or
+ * CONFIG_LOG_MAXIMUM_LEVEL is below Info): once the heap is built it prints
+ * ESP-IDF's heap_init lines, "I (<ms>) heap_init: Initializing. RAM
+ * available for dynamic allocation:" then "I (<ms>) heap_init: At %08X len
+ * %08X (%d KiB): <type>" per region (RTC memory last), and for external RAM
+ * esp_psram's "Adding pool of %dK of PSRAM memory to heap allocator",
+ * outside the heap's lock, with capheap_port_log_timestamp()'s time
+ * (docs/debugging.md, "The boot log").
  */
 void heap_caps_init(void);
 

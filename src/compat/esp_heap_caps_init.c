@@ -6,6 +6,7 @@
 
 #include "capheap/system.h"
 #include "esp_heap_caps_internal.h"
+#include "esp_heap_caps_private.h"
 
 void capheap_esp_set_chip(const capheap_chip_t *chip,
                           const capheap_chip_options_t *opts) {
@@ -24,7 +25,11 @@ void heap_caps_init(void) {
     /* Every error was printed; the heap stays unusable (allocations fail
      * through the callback), or for a chip without malloc() memory serves
      * capability requests only. ESP-IDF's heap_caps_init() returns nothing. */
+#if CAPHEAP_BOOT_LOG
+    (void)capheap_system_init_report(NULL, NULL, capheap_esp_boot_log);
+#else
     (void)capheap_system_init(NULL, NULL);
+#endif
 }
 
 capheap_caps_t *heap_caps_capheap(void) {

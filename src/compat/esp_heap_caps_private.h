@@ -23,4 +23,15 @@ void *capheap_esp_malloc_by(size_t size, uint32_t caps, const void *caller);
 void capheap_esp_free_by(void *ptr, const void *caller);
 /** @} */
 
+#if CAPHEAP_BOOT_LOG
+/**
+ * heap_caps_init()'s report (capheap_system_report_fn): ESP-IDF's boot log
+ * of the heap just built (esp_boot_log.c). O(regions * reservations).
+ */
+void capheap_esp_boot_log(const capheap_chip_t *chip,
+                          const capheap_chip_options_t *opts,
+                          const capheap_caps_reservation_t *reserved,
+                          size_t reserved_count);
+#endif
+
 #endif

@@ -1,9 +1,12 @@
 /*
- * message.c - capheap_print_str() and capheap_print_hex(): the messages on
- * paths every program links (start-up failures, error reports, failed
- * allocations) are written with these, so that a program which never calls
- * a print or dump function links no formatter (include/capheap/output.h).
+ * message.c - capheap_print_str(), capheap_print_hex() and
+ * capheap_print_uint(): the messages on paths every program links
+ * (start-up failures, error reports, failed allocations, heap_caps_init()'s
+ * boot log) are written with these, so that a program which never calls a
+ * print or dump function links no formatter (include/capheap/output.h).
  */
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "capheap/output.h"
@@ -33,6 +36,21 @@ void capheap_print_hex(uintmax_t value, unsigned digits) {
     *--p = '0';
     capheap_port_write(p, (size_t)(buf + sizeof buf - p));
 }
+
+void capheap_print_uint(unsigned long value, unsigned base, unsigned digits) {
+    /* At most one digit per bit (base 2), filled from the end. */
+    char buf[CHAR_BIT * sizeof value];
+    char *p = buf + sizeof buf;
+    if (base < 2 || base > 16)
+        return;
+    if (digits > sizeof buf)
+        digits = sizeof buf;
+    do {
+        *--p = "0123456789ABCDEF"[value % base];
+        value /= base;
+    } while (value || buf + sizeof buf - p < (ptrdiff_t)digits);
+    capheap_port_write(p, (size_t)(buf + sizeof buf - p));
+}
 #else
 void capheap_print_str(const char *text) {
     (void)text;
@@ -40,6 +58,12 @@ void capheap_print_str(const char *text) {
 
 void capheap_print_hex(uintmax_t value, unsigned digits) {
     (void)value;
+    (void)digits;
+}
+
+void capheap_print_uint(unsigned long value, unsigned base, unsigned digits) {
+    (void)value;
+    (void)base;
     (void)digits;
 }
 #endif

@@ -143,24 +143,33 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
 #endif
 
 /* Build the heap (default lock held: it is also the trace's lock, and the
- * heap gets it only at the end). */
-static capheap_err_t build(const capheap_chip_t *chip,
-                           const capheap_chip_options_t *opts) {
+ * heap gets it only at the end). *@p chipp and *@p optsp name what to
+ * build (a NULL chip: the named one) and are left naming what was built;
+ * the simulation's options are kept in @p sim. */
+static capheap_err_t build(const capheap_chip_t **chipp,
+                           const capheap_chip_options_t **optsp,
+                           capheap_chip_options_t *sim) {
     capheap_err_t err;
+    const capheap_chip_t *chip = *chipp;
+    const capheap_chip_options_t *opts = *optsp;
     atomic_store_explicit(&state, FAILED, memory_order_relaxed);
     if (!chip) { /* the options go with the chip: none without it */
         opts = named ? &named->opts : NULL;
         chip = named ? named->chip : BUILD_CHIP;
     }
 #if CAPHEAP_SYSTEM_SIM
-    capheap_chip_options_t o = {0, 0, 0, 0, 0};
+    *sim = (capheap_chip_options_t){0, 0, 0, 0, 0};
     if (opts)
-        o = *opts;
-    opts = &o;
-    err = simulated(&chip, &o);
+        *sim = *opts;
+    opts = sim;
+    err = simulated(&chip, sim);
     if (err)
         return err;
+#else
+    (void)sim;
 #endif
+    *chipp = chip;
+    *optsp = opts;
 #ifndef CAPHEAP_SYSTEM_CHIP
     /* With a build-time chip there always is one (a named chip is never
      * NULL): no message to keep. */
@@ -198,12 +207,23 @@ static capheap_err_t build(const capheap_chip_t *chip,
     return CAPHEAP_OK;
 }
 
+capheap_err_t capheap_system_init_report(const capheap_chip_t *chip,
+                                         const capheap_chip_options_t *opts,
+                                         capheap_system_report_fn report) {
+    capheap_chip_options_t sim;
+    default_lock(true);
+    capheap_err_t err = build(&chip, &opts, &sim);
+    default_lock(false);
+    /* Outside the lock: a report prints, and an output function may
+     * allocate from this very heap. */
+    if (report && (err == CAPHEAP_OK || err == CAPHEAP_ERR_NO_MALLOC))
+        report(chip, opts, reserved, reserved_count);
+    return err;
+}
+
 capheap_err_t capheap_system_init(const capheap_chip_t *chip,
                                   const capheap_chip_options_t *opts) {
-    default_lock(true);
-    capheap_err_t err = build(chip, opts);
-    default_lock(false);
-    return err;
+    return capheap_system_init_report(chip, opts, NULL);
 }
 
 /* Out of line: the test of the state is all capheap_system() costs once
@@ -213,7 +233,10 @@ CAPHEAP_NOINLINE static capheap_caps_t *heap_slow(void) {
     capheap_err_t err = CAPHEAP_OK;
     default_lock(true);
     if (atomic_load_explicit(&state, memory_order_relaxed) == UNBUILT) {
-        err = build(NULL, NULL);
+        const capheap_chip_t *chip = NULL;
+        const capheap_chip_options_t *opts = NULL;
+        capheap_chip_options_t sim;
+        err = build(&chip, &opts, &sim);
         /* A chip without malloc() memory was reported; its heap works. */
         if (err == CAPHEAP_ERR_NO_MALLOC)
             err = CAPHEAP_OK;

@@ -24,9 +24,14 @@
 
 static char out[1 << 16];
 static size_t out_len, out_writes;
+/* Between begin() and end(): the reports' pieces are checked. (What else
+ * prints, heap_caps_init()'s boot log in et_boot(), writes whole strings.) */
+static bool reporting;
 
 void capheap_port_write(const char *text, size_t len) {
-    assert_true(len > 0 && len <= 64);
+    assert_true(len > 0);
+    if (reporting)
+        assert_true(len <= 64);
     assert_true(out_len + len < sizeof out);
     memcpy(out + out_len, text, len);
     out_len += len;
@@ -41,11 +46,13 @@ static ts_capture_t std;
 static void begin(void) {
     out_len = out_writes = 0;
     out[0] = '\0';
+    reporting = true;
     ts_capture_begin(&std, false);
 }
 
 static const char *end(void) {
     char *s = ts_capture_end(&std);
+    reporting = false;
     assert_string_equal(s, "");
     free(s);
     assert_true(out_writes >= (out_len + 63) / 64);

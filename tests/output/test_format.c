@@ -5,7 +5,8 @@
  * SIZE_MAX, INT_MIN, NULL for %s and %p) and random ones, each output at
  * every interesting buffer size (truncation, NUL, return value), and the
  * same through capheap_printf() and a replaced capheap_port_write(); and
- * capheap_print_str() and capheap_print_hex() (no formatter) against it.
+ * capheap_print_str(), capheap_print_hex() and capheap_print_uint() (no
+ * formatter) against it.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -409,9 +410,70 @@ static void strings_and_hex_without_formatter(void **state) {
     }
 }
 
+/* capheap_print_uint(v, base, d) against glibc's "%0*lo", "%0*lu" and
+ * "%0*lX" (d digits at least, at most as many as a long has bits), in one
+ * piece. */
+static void check_uint(unsigned long v, unsigned base, unsigned d) {
+    char want[8 * sizeof v + 1];
+    int used = (int)(d > 8 * sizeof v ? 8 * sizeof v : d);
+    const char *fmt = base == 8 ? "%0*lo" : base == 10 ? "%0*lu" : "%0*lX";
+    snprintf(want, sizeof want, fmt, used, v);
+    written_reset();
+    capheap_print_uint(v, base, d);
+    assert_int_equal(writes, 1);
+    written[written_len] = '\0';
+    assert_string_equal(written, want);
+}
+
+/* The formatter-free number writer of the boot log. */
+static void numbers_without_formatter(void **state) {
+    (void)state;
+    const unsigned long values[] = {
+        0,   1,          9,      10,         0xf,       0x10,
+        263, 0x3FFAE6E0, 0x1920, UINT32_MAX, ULONG_MAX, ULONG_MAX / 3};
+    const unsigned widths[] = {0, 1, 2, 8, 11, 20, 64, 65, 200};
+    const unsigned bases[] = {8, 10, 16};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+        for (size_t k = 0; k < sizeof widths / sizeof *widths; k++)
+            for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
+                check_uint(values[i], bases[b], widths[k]);
+    /* ESP-IDF's "%08X" and "%d" of the boot log. */
+    written_reset();
+    capheap_print_uint(0x3FFE0440, 16, 8);
+    capheap_print_uint(0xF0, 16, 8);
+    capheap_print_uint(111, 10, 1);
+    written[written_len] = '\0';
+    assert_string_equal(written, "3FFE0440000000F0111");
+    /* Base 2, the longest: one digit per bit, the buffer's whole size. */
+    written_reset();
+    capheap_print_uint(ULONG_MAX, 2, 0);
+    assert_int_equal(written_len, 8 * sizeof(unsigned long));
+    assert_null(memchr(written, '0', written_len));
+    written_reset();
+    capheap_print_uint(5, 2, 200);
+    assert_int_equal(written_len, 8 * sizeof(unsigned long));
+    assert_memory_equal(written + written_len - 4, "0101", 4);
+    /* Bases it does not print in: nothing at all. */
+    written_reset();
+    capheap_print_uint(42, 0, 1);
+    capheap_print_uint(42, 1, 1);
+    capheap_print_uint(42, 17, 1);
+    assert_int_equal(writes, 0);
+    /* Random values and widths. */
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 1000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_uint((unsigned long)(x >> (x & 63)), bases[x % 3],
+                   (unsigned)(x >> 58) & 31);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings_and_hex_without_formatter),
+        cmocka_unit_test(numbers_without_formatter),
         cmocka_unit_test(integers),
         cmocka_unit_test(edge_values),
         cmocka_unit_test(strings_chars_pointers),

@@ -2,16 +2,17 @@
 /*
  * test_quiet_output.c - CAPHEAP_OUTPUT=0: every report that prints (heap
  * info, dumps, integrity reports, the trace dump, capheap_printf,
- * capheap_print_str and capheap_print_hex themselves)
- * prints nothing, neither through capheap_port_write() nor on stdout,
- * while the checks still give their verdicts and capheap_snprintf still
- * formats.
+ * capheap_print_str, capheap_print_hex and capheap_print_uint themselves,
+ * heap_caps_init()'s boot log) prints nothing, neither through
+ * capheap_port_write() nor on stdout, while the checks still give their
+ * verdicts and capheap_snprintf still formats.
  */
 #include "test_support.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "../compat/boot_log_env.h"
 #include "../compat/esp_test_env.h"
 #include "capheap/output.h"
 #include "esp_heap_caps.h"
@@ -61,6 +62,7 @@ static void nothing_printed(void **state) {
     capheap_printf("%s %d\n", "still nothing", 1);
     capheap_print_str("nor this\n");
     capheap_print_hex(0x7a11f00d, 8);
+    capheap_print_uint(263, 10, 1);
     char *text = ts_capture_end(&cap);
     assert_string_equal(text, "");
     free(text);
@@ -83,9 +85,28 @@ static void nothing_printed(void **state) {
     assert_int_equal(heap_trace_stop(), ESP_OK);
 }
 
+/* Nor heap_caps_init()'s boot log, which is off by default here. */
+static void no_boot_log(void **state) {
+    (void)state;
+#if CAPHEAP_BOOT_LOG
+    fail_msg("CAPHEAP_BOOT_LOG defaults to 1 without printing");
+#endif
+    static const bl_footprint_t footprint = {
+        {NULL}, NULL, 0x3FFB86F8, 0x40095BB0};
+    if (!bl_mappable(&footprint))
+        skip();
+    writes = 0;
+    char *text = bl_boot(&footprint);
+    assert_string_equal(text, "");
+    free(text);
+    assert_int_equal(writes, 0);
+    assert_non_null(heap_caps_capheap());
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nothing_printed),
+        cmocka_unit_test(no_boot_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

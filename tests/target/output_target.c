@@ -1,7 +1,8 @@
 /*
  * output_target.c - capheap's output on a small C library (issue #10):
  * sizes, longs, pointers and strings after sizes printed with
- * capheap_printf(), then heap_caps_print_heap_info(), heap_caps_dump() and
+ * capheap_printf(), then heap_caps_init()'s boot log (no formatter),
+ * heap_caps_print_heap_info(), heap_caps_dump() and
  * multi_heap_dump() on a chip of this program's own, on an emulated
  * Cortex-M3 (MPS2 AN385). tools/output-test.sh builds it against newlib,
  * newlib-nano and picolibc, with capheap's default output function
