@@ -23,7 +23,7 @@ void heap_caps_init(void) {
     /* Every error was printed; the heap stays unusable (allocations fail
      * through the callback), or for a chip without malloc() memory serves
      * capability requests only. ESP-IDF's heap_caps_init() returns nothing. */
-    (void)capheap_system_init(NULL, NULL);
+    (void)capheap_system_start();
 }
 
 capheap_caps_t *heap_caps_capheap(void) {
