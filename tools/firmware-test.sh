@@ -32,6 +32,9 @@ expect[mps2-an386]='^DMA buffer at 0x210
 toolchain[mps2-an385]=cortex-m3-newlib
 run[mps2-an385]="qemu-system-arm -M mps2-an385 $semihost"
 prefix[mps2-an385]=arm-none-eabi-
+# The firmware's SOC_RESERVE_MEMORY_REGION (examples/mps2/main.c).
+expect[mps2-an386]+='
+^reserved 0x20200000-0x20201000 \(fw_fixed_buffer\): no block there, untouched$'
 expect[mps2-an385]=${expect[mps2-an386]}
 # This one finds an installed capheap with find_package(capheap CONFIG).
 installed[mps2-an385]="-DCAPHEAP_PORT=irq -DCAPHEAP_REPLACE_LIBC_MALLOC=ON -DCAPHEAP_WERROR=ON

@@ -164,10 +164,9 @@ static void check_regions_against_esp_idf(bool psram, bool rtc,
             /* The inverted D/IRAM alias: a piece ending d bytes below the
              * region's end starts d bytes above the region's alias. */
             if (e->iram)
-                assert_int_equal(e->iram,
-                                 (uintptr_t)r->iram_address +
-                                     ((uintptr_t)r->start + r->size -
-                                      (start + e->size)));
+                assert_int_equal(e->iram, (uintptr_t)r->iram_address +
+                                              ((uintptr_t)r->start + r->size -
+                                               (start + e->size)));
             else if (strcmp(e->type, "RTCRAM")) /* see the header */
                 assert_int_equal(r->iram_address, 0);
             idf_bytes[t] += e->size;
@@ -210,8 +209,7 @@ static void tables_match_esp_idf(void **state) {
     assert_int_equal(soc_memory_region_count, 6);
     check_regions_against_esp_idf(true, true, 0);
     /* RTC fast memory is on both buses (ESP-IDF lists no alias). */
-    assert_int_equal(containing(0x3FF80000, 0x2000)->iram_address,
-                     0x400C0000);
+    assert_int_equal(containing(0x3FF80000, 0x2000)->iram_address, 0x400C0000);
 
     boot(NULL, false, true);
     check_regions_against_esp_idf(false, false, C(IRAM_8BIT));
