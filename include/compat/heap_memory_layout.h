@@ -44,8 +44,10 @@
  *   and adds PSRAM later). Regions added at run time are not listed.
  *
  * Threads: the functions read the system heap's set-up; call them after
- * start-up, like allocations (the region table is rebuilt, under the
- * port's default lock, only when a rebuild changed the chip or options).
+ * start-up, like allocations, from any thread (each call compares the
+ * region table with the chip under the port's default lock and rewrites
+ * only the entries a rebuild changed, so readers of the table race with a
+ * write only across a rebuild, which is set-up).
  */
 #ifndef CAPHEAP_COMPAT_HEAP_MEMORY_LAYOUT_H
 #define CAPHEAP_COMPAT_HEAP_MEMORY_LAYOUT_H
@@ -93,11 +95,11 @@ typedef struct {
 /**
  * @name The tables
  * The chip's memory types and the regions its options select, for the
- * system heap's last build (see the file comment). Each is O(1), but the
- * first call after a build that changed the chip or its options, which
- * builds the region table (O(regions)). The region table holds
- * CAPHEAP_SOC_MAX_REGIONS regions; a chip with more selected regions says
- * so once (capheap_print_str()) and lists the first ones.
+ * system heap's last build (see the file comment). The types are the
+ * chip's table (O(1)); the regions a table of CAPHEAP_SOC_MAX_REGIONS
+ * entries kept up to date by every call (O(the chip's regions), a few): a
+ * chip with more selected regions says so once (capheap_print_str()) and
+ * lists the first ones.
  * @{ */
 #ifndef CAPHEAP_SOC_MAX_REGIONS
 #define CAPHEAP_SOC_MAX_REGIONS 16
@@ -125,7 +127,9 @@ size_t capheap_soc_memory_region_count(void);
 /**
  * The pieces of memory the system heap's start-up made heaps of (see the
  * file comment), ordered by address: the selected regions minus every
- * reservation. On a target before start-up: none.
+ * reservation. None on a target before start-up, and none when
+ * reservations made since the build (capheap_system_reserve()) could not
+ * be applied (they overlap).
  * @param regions room for soc_get_available_memory_region_max_count()
  * @return how many were written. O(R * (P + N) + N^2) for R regions, P
  *         pieces, N reservations (a few dozen each).
