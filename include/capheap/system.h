@@ -95,11 +95,14 @@ void capheap_system_set_chip(const capheap_chip_t *chip,
                              const capheap_chip_options_t *opts);
 
 /**
- * Keep [@p start, @p end) out of the heaps built after this call (as
- * ESP-IDF's SOC_RESERVE_MEMORY_REGION), in addition to the chip's own
- * reservations. @p name says why (kept, not copied). O(1). Set-up only.
+ * Keep [@p start, @p end) out of the heaps built after this call, in
+ * addition to the chip's own reservations and the program's records
+ * (CAPHEAP_SYSTEM_RESERVE(), which does the same without a call). @p name
+ * says why (kept, not copied). O(1), but the first call copies the
+ * records. Set-up only.
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG when @p end < @p start;
- *         CAPHEAP_ERR_NO_SLOT when CAPHEAP_CAPS_MAX_RESERVED are kept.
+ *         CAPHEAP_ERR_NO_SLOT when CAPHEAP_CAPS_MAX_RESERVED are kept
+ *         (records included).
  */
 capheap_err_t capheap_system_reserve(uintptr_t start, uintptr_t end,
                                      const char *name);

@@ -25,6 +25,8 @@ static const capheap_chip_t *built(const capheap_chip_options_t **opts) {
  * on an inverted one. */
 static intptr_t iram_of(const capheap_chip_t *chip, uintptr_t start,
                         uintptr_t end) {
+    if (end - start < 4)
+        return 0;
     uintptr_t first = capheap_caps_dram_to_iram(chip, start);
     uintptr_t last = capheap_caps_dram_to_iram(chip, end - 4);
     if (first == start || last == end - 4)

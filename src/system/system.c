@@ -69,7 +69,7 @@ extern const char LINKED(capheap_reserved_count);
  *   capheap_system_reserve() on, its slots, which begin with a copy of the
  *   records (the count then spans bytes of the slots).
  * - built: the options of the last build (NULL: none), for the layout
- *   tables (capheap_system_built()): static storage, the named chip's, or
+ *   tables (capheap_system_options()): static storage, the named chip's, or
  *   what capheap_system_init() or the simulation copied. */
 static struct {
     const named_t *named;

@@ -345,6 +345,59 @@ static void add_region_with_caps_levels(void **state) {
     heap_caps_free(p);
 }
 
+/* A chip listing its RAM in more pieces than the region table holds (as
+ * ESP-IDF's tables do, in 4 KiB pools here): the table lists the first
+ * CAPHEAP_SOC_MAX_REGIONS and says so once; the heap, whose layout merges
+ * the pieces, has them all. 0x62100000: free on x86-64 and i386 hosts and
+ * above the simulation's low limit (tests/system/test_system.c). */
+#define POOLS   (CAPHEAP_SOC_MAX_REGIONS + 2)
+#define POOL_AT 0x62100000u
+static void more_regions_than_the_table(void **state) {
+    (void)state;
+    static const capheap_mem_type_t types[] = {
+        {"SRAM", {C(DEFAULT) | C(INTERNAL) | C(8BIT) | C(32BIT), C(DMA), 0}}};
+    static capheap_region_desc_t regions[POOLS];
+    for (unsigned i = 0; i < POOLS; i++)
+        regions[i] = (capheap_region_desc_t){
+            POOL_AT + i * 0x1000u, 0x1000, 0, false, 0, 0};
+    static const capheap_chip_t pools = {
+        .name = "pools",
+        .types = types,
+        .type_count = 1,
+        .regions = regions,
+        .region_count = POOLS,
+        .dma_lo = POOL_AT,
+        .dma_hi = POOL_AT + POOLS * 0x1000u,
+        .cache_line = 4,
+        .simd_align = 4,
+        .max_alloc = POOLS * 0x1000u,
+    };
+    unsetenv("CAPHEAP_CHIP");
+    capheap_esp_set_chip(&pools, NULL);
+    ts_capture_t cap;
+    ts_capture_begin(&cap, true);
+    heap_caps_init();
+    size_t first = soc_memory_region_count, again = soc_memory_region_count;
+    char *text = ts_capture_end(&cap);
+    assert_int_equal(first, CAPHEAP_SOC_MAX_REGIONS);
+    assert_int_equal(again, CAPHEAP_SOC_MAX_REGIONS);
+    const char *said = strstr(text, "soc_memory_regions lists the first");
+    assert_non_null(said);
+    assert_null(strstr(said + 1, "soc_memory_regions lists the first"));
+    free(text);
+    for (size_t i = 0; i < CAPHEAP_SOC_MAX_REGIONS; i++) {
+        assert_int_equal(soc_memory_regions[i].start, POOL_AT + i * 0x1000u);
+        assert_int_equal(soc_memory_regions[i].size, 0x1000);
+    }
+    soc_memory_region_t avail[4];
+    assert_int_equal(soc_get_available_memory_region_max_count(), 1);
+    assert_int_equal(soc_get_available_memory_regions(avail), 1);
+    assert_int_equal(avail[0].start, POOL_AT);
+    assert_int_equal(avail[0].size, POOLS * 0x1000u);
+    assert_int_equal(heap_caps_get_total_size(C(DMA)), POOLS * 0x1000u);
+    capheap_esp_set_chip(NULL, NULL);
+}
+
 /* capheap_system_reserve() adds to the records (they come first) and both
  * stay out of the next build. */
 static void runtime_reservation_after_records(void **state) {
@@ -397,6 +450,7 @@ int main(void) {
         cmocka_unit_test(tables_match_the_heaps),
         cmocka_unit_test(records_keep_memory_out),
         cmocka_unit_test(add_region_with_caps_levels),
+        cmocka_unit_test(more_regions_than_the_table),
         cmocka_unit_test(runtime_reservation_after_records),
         cmocka_unit_test(overlap_refused),
     };
