@@ -52,7 +52,7 @@ components=(
   "output:src/output/format.c src/output/print.c src/output/message.c src/output/log_timestamp.c"
   "output-stdio:src/output/write_stdio.c"
   "system:src/system/system.c src/system/system_hooks.c"
-  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_boot_log.c"
+  "compat:src/compat/multi_heap.c src/compat/heap_regions.c src/compat/esp_heap_caps.c src/compat/esp_heap_caps_init.c src/compat/esp_heap_alloc_caps.c src/compat/esp_boot_log.c src/compat/heap_memory_layout.c"
   "libc:src/libc/malloc.c"
 )
 hosted=(compat libc output-stdio)

@@ -33,6 +33,9 @@ expect[mps2-an386]='^DMA buffer at 0x210
 toolchain[mps2-an385]=cortex-m3-newlib
 run[mps2-an385]="qemu-system-arm -M mps2-an385 $semihost"
 prefix[mps2-an385]=arm-none-eabi-
+# The firmware's SOC_RESERVE_MEMORY_REGION (examples/mps2/main.c).
+expect[mps2-an386]+='
+^reserved 0x20200000-0x20201000 \(fw_fixed_buffer\): no block there, untouched$'
 # heap_caps_init() on capheap_esp_set_chip()'s chip: ESP-IDF's boot log.
 expect[mps2-an385]="${expect[mps2-an386]}
 ^I \\(0\\) heap_init: Initializing\\. RAM available for dynamic allocation:\$

@@ -24,8 +24,10 @@ void fw_heap_init(void);
 
 /** Register the failure callback and try a malloc before the heap is
  *  built (the reset handler's first step): capheap must refuse it without
- *  touching memory; fw_check_heap() checks the outcome. */
-void fw_before_init(void);
+ *  touching memory; fw_check_heap() checks the outcome. Also fills the
+ *  application's reservations in @p chip's RAM, which fw_check_heap()
+ *  finds unchanged. */
+void fw_before_init(const capheap_chip_t *chip);
 
 /** Formatted output through capheap's output path. */
 void fw_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,7 @@
 #include "esp_heap_caps.h"
 #include "fw.h"
 #include "fw_libc.h"
+#include "heap_memory_layout.h"
 
 void *fw_early_block;
 static void *before_init = &before_init; /* not NULL until tried */
@@ -25,9 +26,27 @@ static void failed_hook(size_t size, uint32_t caps, const char *fn) {
     failed_size = size;
 }
 
-void fw_before_init(void) {
+/* The byte written over the application's reservations before the heap is
+ * built: the checks find it there at the end, so nothing wrote there. */
+#define RESERVED_FILL 0xA7
+
+/* Whether [lo, hi) lies inside one of the chip's regions (RAM there). */
+static bool in_chip_ram(const capheap_chip_t *c, uintptr_t lo, uintptr_t hi) {
+    for (unsigned i = 0; i < c->region_count; i++)
+        if (lo >= c->regions[i].start &&
+            hi <= c->regions[i].start + c->regions[i].size)
+            return true;
+    return false;
+}
+
+void fw_before_init(const capheap_chip_t *chip) {
     capheap_system_set_failed_hook(failed_hook);
     before_init = malloc(40);
+    const capheap_caps_reservation_t *r;
+    size_t n = capheap_system_reservations(&r);
+    for (size_t i = 0; i < n; i++)
+        if (r[i].end > r[i].start && in_chip_ram(chip, r[i].start, r[i].end))
+            memset((void *)r[i].start, RESERVED_FILL, r[i].end - r[i].start);
 }
 static unsigned checks, failures;
 
@@ -91,13 +110,17 @@ static size_t overlap(uintptr_t a, uintptr_t a_end, uintptr_t b,
 }
 
 /* Bytes of a memory type's regions that are heap: the regions minus the
- * chip's reservations and the application's .data/.bss. */
+ * chip's reservations, the application's .data/.bss and its own
+ * reservations (SOC_RESERVE_MEMORY_REGION); one piece per region, and one
+ * more for each reservation that splits it. */
 static size_t heap_bytes(const fw_board_t *b, int type, unsigned *pieces) {
     const capheap_chip_t *c = b->chip;
     uintptr_t app_lo =
         b->opts->app_dram_start ? b->opts->app_dram_start : c->app_dram_start;
     uintptr_t app_hi = b->opts->app_dram_end ? b->opts->app_dram_end
                                              : app_lo + c->app_dram_size;
+    const capheap_caps_reservation_t *own;
+    size_t own_count = capheap_system_reservations(&own);
     size_t sum = 0;
     for (unsigned i = 0; i < c->region_count; i++) {
         const capheap_region_desc_t *r = &c->regions[i];
@@ -109,6 +132,11 @@ static size_t heap_bytes(const fw_board_t *b, int type, unsigned *pieces) {
             if (applies(b, c->reserved[j].when, c->reserved[j].unless))
                 bytes -= overlap(r->start, end, c->reserved[j].start,
                                  c->reserved[j].end);
+        for (size_t j = 0; j < own_count; j++) {
+            bytes -= overlap(r->start, end, own[j].start, own[j].end);
+            if (own[j].start > r->start && own[j].end < end)
+                ++*pieces;
+        }
         sum += bytes;
         ++*pieces;
     }
@@ -243,6 +271,73 @@ static void print_info(const char *name, uint32_t caps) {
              "heap_caps_get_info agrees with the per-caps figures");
 }
 
+/* The available regions (heap_memory_layout.h): room for as many as a
+ * capability heap holds. */
+static soc_memory_region_t avail[CAPHEAP_CAPS_MAX_REGIONS];
+
+/* ESP-IDF's layout tables describe the board's chip: each available region
+ * lies in a region of the tables of its own type, and none in the
+ * application's reservations. Then each reservation in the chip's RAM: no
+ * block of the DEFAULT memory, taken whole, lands there, and the bytes
+ * written there before start-up are still there. */
+static void check_layout(const fw_board_t *b) {
+    size_t n = soc_get_available_memory_region_max_count();
+    fw_print("layout: %lu memory types, %lu regions, %lu available\n",
+             (unsigned long)soc_memory_type_count,
+             (unsigned long)soc_memory_region_count, (unsigned long)n);
+    if (!fw_check(n > 0 && n <= CAPHEAP_CAPS_MAX_REGIONS &&
+                      soc_memory_type_count == b->chip->type_count,
+                  "the layout tables describe the chip"))
+        return;
+    const capheap_caps_reservation_t *own;
+    size_t own_count = capheap_system_reservations(&own);
+    bool ok = soc_get_available_memory_regions(avail) == n;
+    for (size_t k = 0; k < n; k++) {
+        uintptr_t lo = (uintptr_t)avail[k].start, hi = lo + avail[k].size;
+        bool held = false;
+        for (size_t i = 0; i < soc_memory_region_count; i++) {
+            const soc_memory_region_t *r = &soc_memory_regions[i];
+            held |= r->type == avail[k].type && lo >= (uintptr_t)r->start &&
+                    hi <= (uintptr_t)r->start + r->size;
+        }
+        for (size_t j = 0; j < own_count; j++)
+            ok = ok && !overlap(lo, hi, own[j].start, own[j].end);
+        ok = ok && held;
+    }
+    fw_check(ok, "every available region lies in a region of its type and "
+                 "outside the application's reservations");
+
+    for (size_t j = 0; j < own_count; j++) {
+        uintptr_t lo = own[j].start, hi = own[j].end;
+        if (hi <= lo || !in_chip_ram(b->chip, lo, hi))
+            continue;
+        /* The DEFAULT memory in its largest blocks (up to 16). */
+        void *taken[16];
+        size_t count = 0;
+        bool outside = true;
+        while (count < sizeof taken / sizeof taken[0]) {
+            size_t size = heap_caps_get_largest_free_block(MALLOC_CAP_DEFAULT);
+            void *p = size ? heap_caps_malloc(size, MALLOC_CAP_DEFAULT) : NULL;
+            if (!p)
+                break;
+            outside &= !overlap((uintptr_t)p, (uintptr_t)p + size, lo, hi);
+            memset(p, 0x5C, size);
+            taken[count++] = p;
+        }
+        bool untouched = true;
+        for (uintptr_t a = lo; a < hi; a++)
+            untouched &= *(const volatile uint8_t *)a == RESERVED_FILL;
+        fw_print("reserved 0x%08lx-0x%08lx (%s): %s, %s\n", (unsigned long)lo,
+                 (unsigned long)hi, own[j].name,
+                 outside ? "no block there" : "A BLOCK THERE",
+                 untouched ? "untouched" : "WRITTEN");
+        fw_check(count > 0 && outside && untouched,
+                 "no block lands in a reservation, and nothing writes there");
+        while (count)
+            heap_caps_free(taken[--count]);
+    }
+}
+
 void fw_check_heap(const fw_board_t *b) {
     const capheap_chip_t *c = b->chip;
     fw_print("chip %s: %s EXEC, %s DEFAULT, %s DMA\n", c->name,
@@ -342,6 +437,7 @@ void fw_check_heap(const fw_board_t *b) {
     check_heap_info_text(b, MALLOC_CAP_EXEC, b->exec_type);
     check_heap_info_text(b, MALLOC_CAP_DMA, b->dma_type);
     fw_check(heap_caps_check_integrity_all(true), "heap integrity");
+    check_layout(b);
 
     heap_caps_free(code);
     heap_caps_free(dma);

@@ -23,7 +23,7 @@ static const fw_board_t board = {
 };
 
 void fw_heap_init(void) {
-    fw_before_init();
+    fw_before_init(&microbit_chip);
     opts.app_dram_end = (uintptr_t)__app_end;
     capheap_system_init(&microbit_chip, &opts); /* checked in main */
 }

@@ -10,9 +10,17 @@
 #include "esp_heap_caps_init.h"
 #include "esp_idf_api.h"
 #include "fw.h"
+#include "heap_memory_layout.h"
 #include "mps2_board.h"
 
 extern char __app_end[]; /* end of .data/.bss (mps2.ld) */
+
+/* 4 KiB in the middle of the SRAM that the firmware keeps for itself, as
+ * an ESP-IDF driver keeps memory a peripheral uses at a fixed address: a
+ * record in the program, which the heap's start-up reads (both ways of
+ * starting it below). The checks find no block there and the bytes
+ * fw_before_init() wrote still there. */
+SOC_RESERVE_MEMORY_REGION(0x20200000, 0x20201000, fw_fixed_buffer);
 
 static capheap_chip_options_t opts;
 
@@ -31,7 +39,7 @@ static const fw_board_t board = {
 
 /* From the reset handler, before newlib's initialisation. */
 void fw_heap_init(void) {
-    fw_before_init();
+    fw_before_init(&mps2_chip);
     opts.app_dram_end = (uintptr_t)__app_end;
 #ifdef FW_ESP_IDF_START
     capheap_esp_set_chip(&mps2_chip, &opts); /* ESP-IDF's way */

@@ -38,7 +38,7 @@ static const fw_board_t board = {
 };
 
 void fw_heap_init(void) {
-    fw_before_init();
+    fw_before_init(&virt_chip);
     /* The build-time chip (CAPHEAP_SYSTEM_CHIP=virt_chip); the heap gets
      * the spinlock port's lock. */
     capheap_system_init(NULL, NULL);

@@ -22,7 +22,7 @@ static const fw_board_t board = {
 
 /* From hart 0's start, before picolibc's initialisation. */
 void fw_heap_init(void) {
-    fw_before_init();
+    fw_before_init(&virt_chip);
     heap_caps_init(); /* the build-time chip: CAPHEAP_SYSTEM_CHIP=virt_chip */
 }
 

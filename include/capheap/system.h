@@ -63,6 +63,19 @@ extern "C" {
 #endif
 #endif
 
+/**
+ * Whether CAPHEAP_SYSTEM_RESERVE() (ESP-IDF's SOC_RESERVE_MEMORY_REGION)
+ * works: 1 with GCC or clang making ELF objects (Linux, arm-none-eabi,
+ * riscv*-elf), whose linkers give a section named like a C identifier the
+ * symbols __start_<name> and __stop_<name>; 0 elsewhere (there
+ * capheap_system_reserve() does the same at run time).
+ */
+#if defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#define CAPHEAP_SYSTEM_LINKED_RESERVE 1
+#else
+#define CAPHEAP_SYSTEM_LINKED_RESERVE 0
+#endif
+
 /** What malloc() asks for while external memory is not enabled for it
  * (ESP-IDF's policy); the first try for small requests after. */
 #define CAPHEAP_SYSTEM_MALLOC_CAPS (CAPHEAP_CAP_DEFAULT | CAPHEAP_CAP_INTERNAL)
@@ -82,14 +95,101 @@ void capheap_system_set_chip(const capheap_chip_t *chip,
                              const capheap_chip_options_t *opts);
 
 /**
- * Keep [@p start, @p end) out of the heaps built after this call (as
- * ESP-IDF's SOC_RESERVE_MEMORY_REGION), in addition to the chip's own
- * reservations. @p name says why (kept, not copied). O(1). Set-up only.
+ * Keep [@p start, @p end) out of the heaps built after this call, in
+ * addition to the chip's own reservations and the program's records
+ * (CAPHEAP_SYSTEM_RESERVE(), which does the same without a call). @p name
+ * says why (kept, not copied). O(1), but the first call copies the
+ * records. Set-up only.
  * @return CAPHEAP_OK; CAPHEAP_ERR_INVALID_ARG when @p end < @p start;
- *         CAPHEAP_ERR_NO_SLOT when CAPHEAP_CAPS_MAX_RESERVED are kept.
+ *         CAPHEAP_ERR_NO_SLOT when CAPHEAP_CAPS_MAX_RESERVED are kept
+ *         (records included).
  */
 capheap_err_t capheap_system_reserve(uintptr_t start, uintptr_t end,
                                      const char *name);
+
+/**
+ * Keep [@p START, @p END) out of the system heap, from the first build on,
+ * by a record in the program (ESP-IDF's SOC_RESERVE_MEMORY_REGION): for
+ * memory a driver or the hardware owns at fixed addresses, or bounds the
+ * linker defines (`(uintptr_t)&_my_buffer_start`). Write it at file scope
+ * with a semicolon after it; @p NAME is a C identifier unique in the file,
+ * kept as the reservation's name (capheap_system_reservations()).
+ *
+ * The record goes to the linker section `capheap_reserved_memory` (used and
+ * retained, so --gc-sections keeps it); every build of the system heap
+ * (capheap_system_init(), heap_caps_init(), a lazy start-up on a host) reads
+ * them all between the linker's __start_ and __stop_ symbols and applies
+ * them, after the chip's own reservations and before any region becomes a
+ * heap, like capheap_system_reserve() (which a program may call as well:
+ * its reservations follow the records). Nothing runs before that, so the
+ * records also work on a target whose start-up code builds the heap before
+ * constructors run. Costs nothing without records: the section is then
+ * empty and the build reads an empty list. No linker script is needed; a
+ * custom one must keep the section (or let the linker place it as an
+ * orphan, which GNU ld and lld do).
+ *
+ * Rules, as in ESP-IDF: each range widens to whole words; END < START, or
+ * two reservations (of any kind, the chip's included) that overlap once
+ * widened, make every build fail (CAPHEAP_ERR_INVALID_ARG,
+ * CAPHEAP_ERR_OVERLAP): the error is printed and the heap stays unusable
+ * (ESP-IDF aborts at start-up instead). At most CAPHEAP_CAPS_MAX_RESERVED
+ * reservations in all.
+ *
+ * Read-only data on a target (in flash); writable in position-independent
+ * code, where the loader relocates addresses. Needs
+ * CAPHEAP_SYSTEM_LINKED_RESERVE (elsewhere a use fails to compile, saying
+ * so). In C++ compiled by clang, START and END must be integer constants:
+ * clang++ would compute an address cast to an integer at run time, maybe
+ * after the heap was built, so it is refused at compile time (g++ computes
+ * it at link time, as C compilers do).
+ */
+#if CAPHEAP_SYSTEM_LINKED_RESERVE
+#if defined(__PIC__) || defined(__PIE__)
+#define CAPHEAP_RESERVED_RECORD_CONST_ /* relocated by the loader */
+#else
+#define CAPHEAP_RESERVED_RECORD_CONST_ const
+#endif
+/* A record, and one byte in a second section that counts the records (the
+ * system heap reads the count as the distance between that section's
+ * bounds: no division). "retain" is ignored, with a warning the pragmas
+ * silence, where the assembler cannot mark a section retained: then GNU
+ * ld's rule (keep what __start_ refers to) keeps it. The user alignment
+ * stops compilers padding a record (x86-64 aligns 24-byte objects to 16),
+ * which would leave gaps. The last declaration takes the semicolon after
+ * the macro, outside the pragmas. */
+#define CAPHEAP_RESERVED_IN_(name, align)                                      \
+    __attribute__((section(name), used, retain, aligned(align)))
+#define CAPHEAP_RESERVED_RECORD_                                               \
+    CAPHEAP_RESERVED_IN_("capheap_reserved_memory",                            \
+                         __alignof__(capheap_caps_reservation_t))
+#define CAPHEAP_RESERVED_ONE_ CAPHEAP_RESERVED_IN_("capheap_reserved_count", 1)
+#define CAPHEAP_RESERVED_BEGIN_                                                \
+    _Pragma("GCC diagnostic push")                                             \
+        _Pragma("GCC diagnostic ignored \"-Wattributes\"")
+#define CAPHEAP_RESERVED_END_ _Pragma("GCC diagnostic pop")
+/* clang++ initialises an address cast to an integer at run time, which
+ * could come after the heap is built: refused at compile time instead. */
+#if defined(__cplusplus) && defined(__clang__)
+#define CAPHEAP_RESERVED_CONSTANT_                                             \
+    __attribute__((require_constant_initialization))
+#else
+#define CAPHEAP_RESERVED_CONSTANT_
+#endif
+#define CAPHEAP_SYSTEM_RESERVE(START, END, NAME)                               \
+    CAPHEAP_RESERVED_BEGIN_                                                    \
+    static CAPHEAP_RESERVED_RECORD_CONST_ capheap_caps_reservation_t           \
+        capheap_reserved_##NAME CAPHEAP_RESERVED_CONSTANT_                     \
+            CAPHEAP_RESERVED_RECORD_ = {(uintptr_t)(START), (uintptr_t)(END),  \
+                                        #NAME};                                \
+    static const char capheap_reserved_one_##NAME CAPHEAP_RESERVED_ONE_ = 1;   \
+    CAPHEAP_RESERVED_END_                                                      \
+    extern CAPHEAP_RESERVED_RECORD_CONST_ capheap_caps_reservation_t           \
+        capheap_reserved_##NAME
+#else
+#define CAPHEAP_SYSTEM_RESERVE(START, END, NAME)                               \
+    CAPHEAP_STATIC_ASSERT(0, "CAPHEAP_SYSTEM_RESERVE needs GCC or clang and "  \
+                             "ELF objects: call capheap_system_reserve()")
+#endif
 
 /**
  * Build the system heap from scratch, for @p chip with @p opts, or for
@@ -118,8 +218,8 @@ capheap_err_t capheap_system_init(const capheap_chip_t *chip,
  * What a start-up that reports is told once the heap is built: the chip as
  * built (on a host the simulated description, capheap_sim_chip()), its
  * options (NULL: none; on a host with addresses as simulated) and the
- * reservations of capheap_system_reserve(), which with the chip's own and
- * the application's make the regions of the heap (their layout is
+ * application's reservations (capheap_system_reservations()), which with
+ * the chip's own make the regions of the heap (their layout is
  * capheap_caps_init()'s, so a report can list it again).
  */
 typedef void (*capheap_system_report_fn)(
@@ -138,6 +238,35 @@ typedef void (*capheap_system_report_fn)(
 capheap_err_t capheap_system_init_report(const capheap_chip_t *chip,
                                          const capheap_chip_options_t *opts,
                                          capheap_system_report_fn report);
+
+/**
+ * capheap_system_init(NULL, NULL): build the named chip (what
+ * heap_caps_init() does, CAPHEAP_BOOT_LOG aside). Same contract, without
+ * linking the copy of explicit options that capheap_system_init() keeps.
+ */
+capheap_err_t capheap_system_start(void);
+
+/**
+ * The options the system heap was last built with, as the build used them
+ * (on a host as the simulation moved them; the chip is
+ * capheap_system()->chip): what ESP-IDF's layout tables
+ * (heap_memory_layout.h) describe. They are those of the named chip
+ * (capheap_system_set_chip()) when the build took that one, so naming it
+ * again changes them before the next build does. O(1).
+ * @return the options; NULL when the build had none, or before any build
+ *         was tried.
+ */
+const capheap_chip_options_t *capheap_system_options(void);
+
+/**
+ * The application's reservations: the records of CAPHEAP_SYSTEM_RESERVE()
+ * (SOC_RESERVE_MEMORY_REGION), then those of capheap_system_reserve(), in
+ * that order. The next build applies them all; the last one applied those
+ * made before it. O(1).
+ * @param list receives the first (NULL when there are none)
+ * @return how many
+ */
+size_t capheap_system_reservations(const capheap_caps_reservation_t **list);
 
 /**
  * The system heap, for the native API (capheap/caps.h). On a host the first

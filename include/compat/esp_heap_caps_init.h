@@ -31,8 +31,9 @@ extern "C" {
 /**
  * Build the heaps once at start-up: capheap_system_init(NULL, NULL). The
  * chip is the one given to capheap_esp_set_chip(), else the build's
- * CAPHEAP_SYSTEM_CHIP, minus the reservations given with
- * capheap_esp_reserve(); on a target with neither it prints that no chip
+ * CAPHEAP_SYSTEM_CHIP, minus the program's SOC_RESERVE_MEMORY_REGION
+ * records (heap_memory_layout.h) and the reservations given with
+ * capheap_esp_reserve(); on a target with neither chip it prints that no chip
  * was named and leaves the heap unusable. On a Linux host the chip (by
  * default the ESP32) is simulated at its own addresses first, and
  * CAPHEAP_CHIP in the environment, when set, replaces it (README, "Host
@@ -66,7 +67,9 @@ void heap_caps_enable_nonos_stack_heaps(void);
 esp_err_t heap_caps_add_region(intptr_t start, intptr_t end);
 
 /**
- * Add [start, end) as a heap with the given caps at three priority levels.
+ * Add [start, end) as a heap with the given caps at three priority levels:
+ * @p caps holds SOC_MEMORY_TYPE_NO_PRIOS (heap_memory_layout.h, capheap's
+ * CAPHEAP_PRIOS) masks, highest priority first, as a memory type's do.
  * @return ESP_OK; ESP_ERR_INVALID_STATE (before start-up, on a target);
  *         ESP_ERR_INVALID_ARG (NULL caps, start or end 0,
  *         end <= start); ESP_FAIL (straddles or equals a heap); ESP_ERR_NO_MEM;
@@ -82,7 +85,8 @@ esp_err_t heap_caps_add_region_with_caps(const uint32_t caps[], intptr_t start,
  * name. Before heap_caps_init(); O(1). */
 void capheap_esp_set_chip(const capheap_chip_t *chip,
                           const capheap_chip_options_t *opts);
-/** Keep [start, end) out of the heaps (SOC_RESERVE_MEMORY_REGION); before
+/** Keep [start, end) out of the heaps, at run time (what
+ * SOC_RESERVE_MEMORY_REGION does from a record in the program); before
  * heap_caps_init(). O(1). @return ESP_OK, ESP_ERR_INVALID_ARG (end <
  * start) or ESP_ERR_NO_MEM (table full). */
 esp_err_t capheap_esp_reserve(intptr_t start, intptr_t end, const char *name);

@@ -28,7 +28,7 @@ void heap_caps_init(void) {
 #if CAPHEAP_BOOT_LOG
     (void)capheap_system_init_report(NULL, NULL, capheap_esp_boot_log);
 #else
-    (void)capheap_system_init(NULL, NULL);
+    (void)capheap_system_start();
 #endif
 }
 

@@ -40,14 +40,43 @@ static capheap_caps_t global;
 static atomic_int state;
 /* What capheap_system_set_chip() and capheap_system_reserve() keep lives in
  * those functions: a program that calls neither (a build-time chip, no
- * extra reservations) links a pointer and a count, not their storage. */
+ * extra reservations) links the pointers below, not their storage. */
 typedef struct {
     const capheap_chip_t *chip;
     capheap_chip_options_t opts;
 } named_t;
-static const named_t *named;
-static const capheap_caps_reservation_t *reserved;
-static size_t reserved_count;
+/* The linker gives every section named like a C identifier the symbols
+ * __start_<name> and __stop_<name> (weak: NULL when no object has one). */
+#if CAPHEAP_SYSTEM_LINKED_RESERVE
+#define LINKED(name) __attribute__((weak)) __start_##name[], __stop_##name[]
+extern const capheap_caps_reservation_t LINKED(capheap_reserved_memory);
+extern const char LINKED(capheap_reserved_count);
+#define LINKED_RECORDS __start_capheap_reserved_memory
+#define LINKED_COUNT                                                           \
+    __start_capheap_reserved_count, __stop_capheap_reserved_count
+#else
+#define LINKED_RECORDS NULL
+#define LINKED_COUNT   NULL, NULL
+#endif
+/* What a build reads, in one structure: the code loads one address.
+ * - named: capheap_system_set_chip()'s chip and options (NULL: none).
+ * - reserved: the application's reservations, count_to - count_from of
+ *   them. First the records CAPHEAP_SYSTEM_RESERVE() places in a linker
+ *   section, where they lie, with one byte each in a second section that
+ *   counts them: the linker fills in both, so a build reads them without
+ *   code of its own, not even a division by the record's size (none at all
+ *   in a program without records: NULL, NULL, NULL). From the first
+ *   capheap_system_reserve() on, its slots, which begin with a copy of the
+ *   records (the count then spans bytes of the slots).
+ * - built: the options of the last build (NULL: none), for the layout
+ *   tables (capheap_system_options()): static storage, the named chip's, or
+ *   what capheap_system_init() or the simulation copied. */
+static struct {
+    const named_t *named;
+    const capheap_caps_reservation_t *reserved;
+    const char *count_from, *count_to;
+    const capheap_chip_options_t *built;
+} setup = {NULL, LINKED_RECORDS, LINKED_COUNT, NULL};
 /* Changed while other threads may fail an allocation or call malloc():
  * atomics, each read once per call. */
 static _Atomic capheap_system_failed_hook_t failed_hook;
@@ -58,19 +87,35 @@ void capheap_system_set_chip(const capheap_chip_t *chip,
     static named_t name;
     name.chip = chip;
     name.opts = opts ? *opts : (capheap_chip_options_t){0, 0, 0, 0, 0};
-    named = chip ? &name : NULL;
+    setup.named = chip ? &name : NULL;
 }
 
 capheap_err_t capheap_system_reserve(uintptr_t start, uintptr_t end,
                                      const char *name) {
     static capheap_caps_reservation_t slots[CAPHEAP_CAPS_MAX_RESERVED];
+    size_t n = (size_t)(setup.count_to - setup.count_from);
     if (end < start)
         return CAPHEAP_ERR_INVALID_ARG;
-    if (reserved_count == CAPHEAP_CAPS_MAX_RESERVED)
+    if (n >= CAPHEAP_CAPS_MAX_RESERVED)
         return CAPHEAP_ERR_NO_SLOT;
-    slots[reserved_count++] = (capheap_caps_reservation_t){start, end, name};
-    reserved = slots;
+    if (setup.reserved != slots) { /* the first: the records go first */
+        for (size_t i = 0; i < n; i++)
+            slots[i] = setup.reserved[i];
+        setup.reserved = slots;
+        setup.count_from = (const char *)slots;
+    }
+    slots[n] = (capheap_caps_reservation_t){start, end, name};
+    setup.count_to = setup.count_from + n + 1;
     return CAPHEAP_OK;
+}
+
+const capheap_chip_options_t *capheap_system_options(void) {
+    return setup.built;
+}
+
+size_t capheap_system_reservations(const capheap_caps_reservation_t **list) {
+    *list = setup.reserved;
+    return (size_t)(setup.count_to - setup.count_from);
 }
 
 static void default_lock(bool take) {
@@ -144,30 +189,27 @@ static capheap_err_t simulated(const capheap_chip_t **chip,
 
 /* Build the heap (default lock held: it is also the trace's lock, and the
  * heap gets it only at the end). *@p chipp and *@p optsp name what to
- * build (a NULL chip: the named one) and are left naming what was built;
- * the simulation's options are kept in @p sim. */
+ * build (a NULL chip: the named one) and are left naming what was built
+ * (on a host, the simulation's options, kept in static storage). */
 static capheap_err_t build(const capheap_chip_t **chipp,
-                           const capheap_chip_options_t **optsp,
-                           capheap_chip_options_t *sim) {
+                           const capheap_chip_options_t **optsp) {
     capheap_err_t err;
     const capheap_chip_t *chip = *chipp;
     const capheap_chip_options_t *opts = *optsp;
     atomic_store_explicit(&state, FAILED, memory_order_relaxed);
     if (!chip) { /* the options go with the chip: none without it */
-        opts = named ? &named->opts : NULL;
-        chip = named ? named->chip : BUILD_CHIP;
+        opts = setup.named ? &setup.named->opts : NULL;
+        chip = setup.named ? setup.named->chip : BUILD_CHIP;
     }
 #if CAPHEAP_SYSTEM_SIM
-    *sim = (capheap_chip_options_t){0, 0, 0, 0, 0};
-    if (opts)
-        *sim = *opts;
-    opts = sim;
-    err = simulated(&chip, sim);
+    static capheap_chip_options_t o;
+    o = opts ? *opts : (capheap_chip_options_t){0, 0, 0, 0, 0};
+    opts = &o;
+    err = simulated(&chip, &o);
     if (err)
         return err;
-#else
-    (void)sim;
 #endif
+    setup.built = opts;
     *chipp = chip;
     *optsp = opts;
 #ifndef CAPHEAP_SYSTEM_CHIP
@@ -182,7 +224,8 @@ static capheap_err_t build(const capheap_chip_t **chipp,
         return CAPHEAP_ERR_NO_CHIP;
     }
 #endif
-    err = capheap_caps_init(&global, chip, opts, reserved, reserved_count);
+    err = capheap_caps_init(&global, chip, opts, setup.reserved,
+                            (size_t)(setup.count_to - setup.count_from));
     if (err) {
         say("cannot build the heaps of chip ", name_of(chip), ": ",
             capheap_err_str(err));
@@ -207,23 +250,39 @@ static capheap_err_t build(const capheap_chip_t **chipp,
     return CAPHEAP_OK;
 }
 
-capheap_err_t capheap_system_init_report(const capheap_chip_t *chip,
-                                         const capheap_chip_options_t *opts,
-                                         capheap_system_report_fn report) {
-    capheap_chip_options_t sim;
+static capheap_err_t build_locked(const capheap_chip_t *chip,
+                                  const capheap_chip_options_t *opts,
+                                  capheap_system_report_fn report) {
     default_lock(true);
-    capheap_err_t err = build(&chip, &opts, &sim);
+    capheap_err_t err = build(&chip, &opts);
     default_lock(false);
     /* Outside the lock: a report prints, and an output function may
      * allocate from this very heap. */
     if (report && (err == CAPHEAP_OK || err == CAPHEAP_ERR_NO_MALLOC))
-        report(chip, opts, reserved, reserved_count);
+        report(chip, opts, setup.reserved,
+               (size_t)(setup.count_to - setup.count_from));
     return err;
+}
+
+capheap_err_t capheap_system_init_report(const capheap_chip_t *chip,
+                                         const capheap_chip_options_t *opts,
+                                         capheap_system_report_fn report) {
+    /* Copied: the layout tables read them after this returns. */
+    static capheap_chip_options_t given;
+    if (chip) {
+        given = opts ? *opts : (capheap_chip_options_t){0, 0, 0, 0, 0};
+        opts = &given;
+    }
+    return build_locked(chip, opts, report);
 }
 
 capheap_err_t capheap_system_init(const capheap_chip_t *chip,
                                   const capheap_chip_options_t *opts) {
     return capheap_system_init_report(chip, opts, NULL);
+}
+
+capheap_err_t capheap_system_start(void) {
+    return build_locked(NULL, NULL, NULL);
 }
 
 /* Out of line: the test of the state is all capheap_system() costs once
@@ -235,8 +294,7 @@ CAPHEAP_NOINLINE static capheap_caps_t *heap_slow(void) {
     if (atomic_load_explicit(&state, memory_order_relaxed) == UNBUILT) {
         const capheap_chip_t *chip = NULL;
         const capheap_chip_options_t *opts = NULL;
-        capheap_chip_options_t sim;
-        err = build(&chip, &opts, &sim);
+        err = build(&chip, &opts);
         /* A chip without malloc() memory was reported; its heap works. */
         if (err == CAPHEAP_ERR_NO_MALLOC)
             err = CAPHEAP_OK;

@@ -8,6 +8,7 @@
 
 #include "capheap/caps.h"
 #include "capheap/port_spinlock.h"
+#include "heap_memory_layout.h"
 #include "layout.h"
 #include "multi_heap.h"
 
@@ -47,6 +48,14 @@ size_t cxx_c_layout(int what) {
         return _Alignof(capheap_spinlock_t);
     case CXX_ALIGNOF_CAPS:
         return _Alignof(capheap_caps_t);
+    case CXX_SIZEOF_RESERVATION:
+        return sizeof(capheap_caps_reservation_t);
+    case CXX_ALIGNOF_RESERVATION:
+        return _Alignof(capheap_caps_reservation_t);
+    case CXX_SIZEOF_SOC_REGION:
+        return sizeof(soc_memory_region_t);
+    case CXX_OFFSETOF_SOC_REGION_STARTUP:
+        return offsetof(soc_memory_region_t, startup_stack);
     default:
         return 0;
     }

@@ -2,9 +2,10 @@
  * test_cxx.cpp - capheap from C++17: the native API (a tagged-region heap,
  * a capability heap over a chip described in C++) and the ESP-IDF API on
  * the simulated ESP32 (heap_caps_malloc by caps, heap_caps_get_info,
- * multi_heap), with the results checked; and the public structures laid
- * out as the C compiler lays them out (layout.c). ESP-IDF's capability
- * values and its runtime-region rule, as C++ sees them.
+ * multi_heap, heap_memory_layout.h's tables and a SOC_RESERVE_MEMORY_REGION
+ * record written in C++), with the results checked; and the public
+ * structures laid out as the C compiler lays them out (layout.c). ESP-IDF's
+ * capability values and its runtime-region rule, as C++ sees them.
  */
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include <esp_heap_caps.h>
 #include <esp_heap_caps_init.h>
 #include <esp_heap_caps_internal.h>
+#include <heap_memory_layout.h>
 #include <multi_heap.h>
 
 #include "layout.h"
@@ -69,6 +71,10 @@ void layouts_match_c() {
         sizeof(capheap_spinlock_t),
         alignof(capheap_spinlock_t),
         alignof(capheap_caps_t),
+        sizeof(capheap_caps_reservation_t),
+        alignof(capheap_caps_reservation_t),
+        sizeof(soc_memory_region_t),
+        offsetof(soc_memory_region_t, startup_stack),
     };
     for (int i = 0; i < CXX_LAYOUT_COUNT; i++) {
         if (cxx[i] != cxx_c_layout(i)) {
@@ -218,6 +224,11 @@ void native_caps() {
 
 /* ---- the ESP-IDF API on the simulated ESP32 (2 MiB of PSRAM) ------------
  */
+
+/* A component written in C++ keeps 4 KiB of the ESP32's DRAM for itself:
+ * every build reads the record. */
+constexpr std::uintptr_t cxx_lo = 0x3FFD8000, cxx_hi = 0x3FFD9000;
+SOC_RESERVE_MEMORY_REGION(cxx_lo, cxx_hi, cxx_block);
 std::size_t failed_size;
 uint32_t failed_caps;
 
@@ -275,8 +286,8 @@ void esp_idf_api() {
     CHECK(failed_size == std::size_t(1) << 30);
     CHECK(failed_caps == MALLOC_CAP_8BIT);
     /* No memory of the ESP32 is scratchpad or encryption-exempt PSRAM. */
-    for (uint32_t caps : {uint32_t(MALLOC_CAP_SPM),
-                          uint32_t(MALLOC_CAP_SPIRAM_NO_ENC)}) {
+    for (uint32_t caps :
+         {uint32_t(MALLOC_CAP_SPM), uint32_t(MALLOC_CAP_SPIRAM_NO_ENC)}) {
         CHECK(heap_caps_malloc(64, caps) == nullptr);
         CHECK(failed_size == 64 && failed_caps == caps);
         CHECK(heap_caps_get_total_size(caps) == 0);
@@ -294,6 +305,32 @@ void esp_idf_api() {
         heap_caps_free(p);
     heap_caps_get_info(&after, MALLOC_CAP_DMA);
     CHECK(after.allocated_blocks == before.allocated_blocks);
+}
+
+/* heap_memory_layout.h from C++: the tables index as arrays, the record
+ * written above is the program's one reservation and no heap holds it. */
+void memory_layout() {
+    const capheap_caps_reservation_t *list = nullptr;
+    CHECK(capheap_system_reservations(&list) == 1);
+    CHECK(list && list[0].start == cxx_lo && list[0].end == cxx_hi &&
+          std::string(list[0].name) == "cxx_block");
+    bool dram = false;
+    for (std::size_t i = 0; i < soc_memory_region_count; i++) {
+        const soc_memory_region_t &r = soc_memory_regions[i];
+        if (r.start <= static_cast<std::intptr_t>(cxx_lo) &&
+            static_cast<std::uintptr_t>(r.start) + r.size >= cxx_hi)
+            dram = std::string(soc_memory_types[r.type].name) == "DRAM";
+    }
+    CHECK(dram);
+    std::size_t n = soc_get_available_memory_region_max_count();
+    CHECK(n > 0);
+    auto *avail = new soc_memory_region_t[n];
+    CHECK(soc_get_available_memory_regions(avail) == n);
+    for (std::size_t k = 0; k < n; k++) {
+        auto lo = static_cast<std::uintptr_t>(avail[k].start);
+        CHECK(lo + avail[k].size <= cxx_lo || lo >= cxx_hi);
+    }
+    delete[] avail;
 }
 
 /* ---- multi_heap over a C++ array -----------------------------------------
@@ -389,6 +426,7 @@ int main() {
         }
     } else {
         esp_idf_api(); /* it maps the simulated chip */
+        memory_layout();
         heap_info_through_own_output();
     }
     std::printf("%s\n", failures ? "C++ callers: FAILED" : "C++ callers: ok");

@@ -5,10 +5,13 @@
  * must give: the application's own chip works (check_chip.c); with
  * PT_ONE_CHIP, only the ESP32's table was built (CAPHEAP_CHIPS=esp32) and
  * the port is `none` (CAPHEAP_PORT_NONE reached the application); with
- * PT_ESP_IDF, the ESP-IDF API on the simulated ESP32; with PT_SDKCONFIG,
- * that the sdkconfig.h of tests/package/sdkconfig (light poisoning)
- * configured the library and the application alike.
+ * PT_ESP_IDF, the ESP-IDF API on the simulated ESP32, and a
+ * SOC_RESERVE_MEMORY_REGION record of the application that the library's
+ * start-up reads (heap_memory_layout.h is installed too); with
+ * PT_SDKCONFIG, that the sdkconfig.h of tests/package/sdkconfig (light
+ * poisoning) configured the library and the application alike.
  */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "capheap/chip.h"
@@ -17,6 +20,12 @@
 #include "esp_heap_alloc_caps.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_init.h"
+#include "heap_memory_layout.h"
+
+/* 4 KiB of the ESP32's DRAM the application keeps for itself. */
+#define PT_RESERVED_LO 0x3FFD4000u
+#define PT_RESERVED_HI 0x3FFD5000u
+SOC_RESERVE_MEMORY_REGION(PT_RESERVED_LO, PT_RESERVED_HI, pt_block);
 #endif
 
 #ifndef PT_NAME
@@ -75,6 +84,24 @@ int main(void) {
         fails++;
     }
     heap_caps_free(buf);
+    /* The record reached the library: no heap holds its range, one ends
+     * where it starts. */
+    soc_memory_region_t avail[16];
+    size_t n = soc_get_available_memory_region_max_count();
+    int cut = 0;
+    if (n == 0 || n > 16 || soc_get_available_memory_regions(avail) != n)
+        cut = -1;
+    for (size_t k = 0; cut >= 0 && k < n; k++) {
+        uintptr_t lo = (uintptr_t)avail[k].start, hi = lo + avail[k].size;
+        if (hi > PT_RESERVED_LO && lo < PT_RESERVED_HI)
+            cut = -1;
+        else if (hi == PT_RESERVED_LO)
+            cut = 1;
+    }
+    if (cut != 1 || soc_memory_region_count == 0) {
+        printf("FAIL: SOC_RESERVE_MEMORY_REGION did not keep its range out\n");
+        fails++;
+    }
 #endif
 #ifdef PT_SDKCONFIG
     fails += check_sdkconfig();
