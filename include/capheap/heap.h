@@ -553,8 +553,17 @@ typedef bool (*capheap_walk_fn)(const capheap_block_info_t *block, void *user);
  * Visit every block of every region in address order within each region,
  * regions in the order they were added. The heap's lock is held: the
  * callback must not call into the heap. O(regions + blocks).
+ *
+ * Each block is checked before it is visited (I1-I4 of block.h: a size that
+ * fits its region, its region index, the neighbour flags, a free block's
+ * footer). A damaged one is not visited, nor is the rest of its region (the
+ * size that leads past it cannot be trusted); the walk goes on with the
+ * next region. Once the lock is released the error hook hears
+ * CAPHEAP_ERR_CORRUPT with op "walk" and the first damaged block's header
+ * address; capheap_error_detail() has the fault, that address and the
+ * header word found (`found`).
  * @return true if every block was visited; false if the callback stopped
- *         the walk or a damaged block did (capheap_heap_check() says where).
+ *         the walk or a damaged block cut a region's walk short.
  */
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user);
 

@@ -5,16 +5,23 @@
 #include "poison.h"
 
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
-    bool complete = true;
+    bool go = true; /* the callback wants more */
+    capheap_check_report_t bad = {CAPHEAP_OK, CAPHEAP_FAULT_NONE, NULL, 0, 0};
     heap_lock(heap);
-    for (unsigned r = 0; r < heap->region_count && complete; r++) {
+    for (unsigned r = 0; r < heap->region_count && go; r++) {
         const region_t *reg = &heap->regions[r];
         word_t prev_free = 0;
-        for (char *blk = reg->first; blk < reg->end && complete;
+        for (char *blk = reg->first; blk < reg->end && go;
              blk += hdr_size(*hdr_at(blk))) {
             word_t hdr = *hdr_at(blk);
-            if (block_fault(heap, r, blk, prev_free)) {
-                complete = false; /* damaged: capheap_heap_check() says how */
+            capheap_fault_t f = block_fault(heap, r, blk, prev_free);
+            if (f) {
+                /* Its size cannot be trusted, so nothing after it in this
+                 * region can be found: the region's walk ends here. Blocks
+                 * never span regions, so the next region's walk is sound. */
+                if (!bad.error)
+                    bad = (capheap_check_report_t){CAPHEAP_ERR_CORRUPT, f, blk,
+                                                   0, hdr};
                 break;
             }
             capheap_block_info_t info = {
@@ -29,11 +36,13 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
                 .region = r,
             };
             prev_free = hdr & F_FREE;
-            complete = fn(&info, user);
+            go = fn(&info, user);
         }
     }
     heap_unlock(heap);
-    return complete;
+    if (bad.error)
+        capheap_report_corruption(&bad, bad.addr, "walk");
+    return go && !bad.error;
 }
 
 void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {
