@@ -175,13 +175,15 @@ void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch) {
 }
 
 /* ESP-IDF's rule: a new heap may lie beside or inside an existing one, but
- * may not straddle its start or end, nor equal it. */
+ * may not straddle its start or end, nor equal it; a heap is the range it
+ * was registered with. */
 static capheap_err_t check_heap_overlap(capheap_caps_t *ch, uintptr_t start,
                                         uintptr_t end) {
     for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
-        uintptr_t s = (uintptr_t)r.start, e = (uintptr_t)r.end;
+        uintptr_t s = (uintptr_t)r.registered_start,
+                  e = (uintptr_t)r.registered_end;
         if ((start < s && s < end) || (start < e && e < end) ||
             (start == s && end == e))
             return CAPHEAP_ERR_OVERLAP;
