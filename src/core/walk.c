@@ -5,8 +5,10 @@
 #include "poison.h"
 
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
-    bool go = true; /* the callback wants more */
-    capheap_check_report_t bad = {CAPHEAP_OK, CAPHEAP_FAULT_NONE, NULL, 0, 0};
+    bool go = true;       /* the callback wants more */
+    char *damaged = NULL; /* the first block that fails block_fault() */
+    capheap_fault_t fault = CAPHEAP_FAULT_NONE;
+    word_t found = 0; /* its header */
     heap_lock(heap);
     for (unsigned r = 0; r < heap->region_count && go; r++) {
         const region_t *reg = &heap->regions[r];
@@ -19,9 +21,11 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
                 /* Its size cannot be trusted, so nothing after it in this
                  * region can be found: the region's walk ends here. Blocks
                  * never span regions, so the next region's walk is sound. */
-                if (!bad.error)
-                    bad = (capheap_check_report_t){CAPHEAP_ERR_CORRUPT, f, blk,
-                                                   0, hdr};
+                if (!damaged) {
+                    damaged = blk;
+                    fault = f;
+                    found = hdr;
+                }
                 break;
             }
             capheap_block_info_t info = {
@@ -40,9 +44,12 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
         }
     }
     heap_unlock(heap);
-    if (bad.error)
-        capheap_report_corruption(&bad, bad.addr, "walk");
-    return go && !bad.error;
+    if (!damaged)
+        return go;
+    capheap_check_report_t bad = {CAPHEAP_ERR_CORRUPT, fault, damaged, 0,
+                                  found};
+    capheap_report_corruption(&bad, damaged, "walk");
+    return false;
 }
 
 void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {

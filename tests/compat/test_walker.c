@@ -276,8 +276,8 @@ static void walker_stops_at_a_damaged_block(void **state) {
         for (int i = 0; i < clean.heaps; i++) {
             int j = heap_at(&hurt, clean.start[i]);
             assert_true(j >= 0);
-            bool holds = (intptr_t)p >= clean.start[i] &&
-                         (intptr_t)p < clean.end[i];
+            bool holds =
+                (intptr_t)p >= clean.start[i] && (intptr_t)p < clean.end[i];
             assert_int_equal(hurt.blocks[j],
                              holds ? clean.below[i] : clean.blocks[i]);
         }
