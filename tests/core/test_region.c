@@ -757,7 +757,7 @@ static size_t given_offset(unsigned i) {
 }
 
 static size_t given_size(unsigned i) {
-    return 300 + (i * 37u) % 700 + (i % 3 == 0 ? 0 : i % ALIGN);
+    return 400 + (i * 37u) % 700 + (i % 3 == 0 ? 0 : i % ALIGN);
 }
 
 /* The range given to add_region comes back exactly, for starts at every
@@ -768,7 +768,7 @@ static size_t given_size(unsigned i) {
 static void region_info_keeps_the_range_given(void **state) {
     (void)state;
     ts_errors_install();
-    enum { EACH = 1280 };
+    enum { EACH = 1408 };
     const unsigned counts[] = {1, 2, 3, 5, CAPHEAP_MAX_REGIONS};
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         for (unsigned tags = 1; tags <= 3; tags += 2) {
@@ -800,7 +800,7 @@ static void region_info_keeps_the_range_given(void **state) {
                 }
             }
             for (unsigned t = 0; t < tags && t < n; t++)
-                assert_non_null(capheap_heap_alloc(h, t, 100));
+                assert_non_null(capheap_heap_alloc(h, t, 16));
             assert_true(ct_heap_guard_ok(h, n, tags));
             ts_assert_heap_ok(h);
             ct_assert_no_error();
