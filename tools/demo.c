@@ -43,9 +43,10 @@ static void print_regions(void) {
     for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
-        size_t len = (size_t)((char *)r.end - (char *)r.start);
+        size_t len =
+            (size_t)((char *)r.registered_end - (char *)r.registered_start);
         printf("At %08lX len %08zX (%zu KiB): %s\n",
-               (unsigned long)(uintptr_t)r.start, len, len / 1024,
+               (unsigned long)(uintptr_t)r.registered_start, len, len / 1024,
                ch->types[r.tag].name);
     }
 }

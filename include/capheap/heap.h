@@ -26,7 +26,8 @@
  * words rounded up to the alignment (16 bytes on 32-bit, 32 on 64-bit). Each
  * tag's bins live in a control block inside its largest region, sized from
  * that region (one pointer per size class that can occur there); the heap
- * object holds three words per region slot and one per tag slot.
+ * object holds three words and two bytes per region slot and one word per
+ * tag slot.
  *
  * Threads, cores and interrupts. When a lock was set with
  * capheap_heap_set_lock(), every function that reads or writes blocks,
@@ -166,8 +167,18 @@ const struct capheap_check_report *capheap_error_detail(void);
  */
 #define CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags)                       \
     ((5 + (CAPHEAP_MANGLE ? 1 : 0)) * sizeof(void *) +                         \
-     3 * sizeof(void *) * (size_t)(max_regions) +                              \
+     CAPHEAP_REGION_SLOT_BYTES(max_regions) +                                  \
      sizeof(void *) * (size_t)(max_tags) + CAPHEAP_OWNER_TABLE_BYTES)
+
+/**
+ * The region slots' part of CAPHEAP_HEAP_STORAGE_SIZE(): three words a slot
+ * (where its blocks lie, its tag), then two bytes a slot, which keep the
+ * ends of the range given to capheap_heap_add_region() (the blocks start
+ * and end up to CAPHEAP_ALIGNMENT bytes inside it), rounded up to a pointer.
+ */
+#define CAPHEAP_REGION_SLOT_BYTES(max_regions)                                 \
+    (((3 * sizeof(void *) + 2) * (size_t)(max_regions) + sizeof(void *) - 1) / \
+     sizeof(void *) * sizeof(void *))
 
 /**
  * Per-owner accounting slots of a heap (CAPHEAP_OWNERS): distinct (owner,
@@ -564,22 +575,44 @@ typedef bool (*capheap_walk_fn)(const capheap_block_info_t *block, void *user);
  * Visit every block of every region in address order within each region,
  * regions in the order they were added. The heap's lock is held: the
  * callback must not call into the heap. O(regions + blocks).
+ *
+ * Each block is checked before it is visited (I1-I4 of block.h: a size that
+ * fits its region, its region index, the neighbour flags, a free block's
+ * footer). A damaged one is not visited, nor is the rest of its region (the
+ * size that leads past it cannot be trusted); the walk goes on with the
+ * next region. Once the lock is released the error hook hears
+ * CAPHEAP_ERR_CORRUPT with op "walk" and the first damaged block's header
+ * address; capheap_error_detail() has the fault, that address and the
+ * header word found (`found`).
  * @return true if every block was visited; false if the callback stopped
- *         the walk or a damaged block did (capheap_heap_check() says where).
+ *         the walk or a damaged block cut a region's walk short.
  */
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user);
 
-/** One region as the heap manages it. */
+/**
+ * One region: the range given to capheap_heap_add_region() and the part of
+ * it the heap uses. The two differ by less than CAPHEAP_ALIGNMENT bytes at
+ * each end: the start is rounded up so that payloads are aligned, the end
+ * down so that the end marker fits.
+ */
 typedef struct {
-    void *start; /**< first usable byte (after alignment) */
-    void *end;   /**< one past the last byte the region uses */
+    void *start; /**< the first block's header: the first byte used */
+    void *end;   /**< one past the end marker: one past the last byte used */
     unsigned tag;
+    void *registered_start; /**< the start given to add_region */
+    void *registered_end;   /**< the start plus the size given to add_region */
 } capheap_region_info_t;
 
 /** Number of regions added so far. */
 unsigned capheap_heap_region_count(const capheap_heap_t *heap);
 
-/** Describe region @p index; CAPHEAP_ERR_INVALID_ARG if out of range. */
+/**
+ * Describe region @p index (regions are numbered in the order they were
+ * added). O(1). Reads the region table without the lock (see the file
+ * comment).
+ * @return CAPHEAP_OK, or CAPHEAP_ERR_INVALID_ARG for a NULL argument or an
+ *         index out of range (@p out untouched).
+ */
 capheap_err_t capheap_heap_region_info(const capheap_heap_t *heap,
                                        unsigned index,
                                        capheap_region_info_t *out);

@@ -236,9 +236,18 @@ esp_err_t heap_caps_monitor_local_minimum_free_size_stop(void);
  * exception. */
 void heap_caps_get_info(multi_heap_info_t *info, uint32_t caps);
 
-/** Print, per heap with all of @p caps, its address, sizes and blocks, then
- * the totals, through capheap_printf() (capheap/output.h: the port's
- * output function, which is called with the heap's lock held). */
+/**
+ * Print, per heap with all of @p caps, the range it was registered with
+ * (start and length) and its free, allocated and minimum free bytes and
+ * blocks, then the totals, in ESP-IDF's words and format, through
+ * capheap_printf() (capheap/output.h: the port's output function, which is
+ * called with the heap's lock held). A heap is a region of the system heap.
+ * min_free differs from ESP-IDF's in one way: capheap keeps the low-water
+ * mark per memory type, so a heap that is its type's only region shows its
+ * own, and one of several regions of a type shows the lowest it can have
+ * been (the type's mark less what the type's other regions hold when full,
+ * at least 0); the totals' min_free is exact.
+ */
 void heap_caps_print_heap_info(uint32_t caps);
 
 /** Check every heap. @return true if no corruption was found. */
@@ -266,7 +275,8 @@ void *heap_caps_realloc_prefer(void *ptr, size_t size, size_t num, ...);
 /** calloc with a list of caps to try in turn. */
 void *heap_caps_calloc_prefer(size_t n, size_t size, size_t num, ...);
 
-/** Print every block of the heaps that have all of @p caps. */
+/** Print, as ESP-IDF does, each heap that has all of @p caps ("Showing data
+ * for heap:" and the start it was registered with), then its blocks. */
 void heap_caps_dump(uint32_t caps);
 
 /** Print every block of every heap. */
@@ -279,7 +289,8 @@ size_t heap_caps_get_allocated_size(void *ptr);
  * Walks that heap's blocks. Bad pointers go to the error hook. */
 size_t heap_caps_get_containing_block_size(void *ptr);
 
-/** A heap's bounds, as the walker reports them ("into": ESP-IDF's name). */
+/** A heap's bounds, as the walker reports them ("into": ESP-IDF's name):
+ * the range the region was registered with, [start, end). */
 typedef struct walker_heap_info {
     intptr_t start;
     intptr_t end;
@@ -297,7 +308,16 @@ typedef bool (*heap_caps_walker_cb_t)(walker_heap_into_t heap_info,
                                       walker_block_info_t block_info,
                                       void *user_data);
 
-/** Visit every block of the heaps that have all of @p caps. */
+/**
+ * Visit every block of the heaps that have all of @p caps, heap by heap, in
+ * address order within each. A callback's false ends the walk of that heap;
+ * the next heap is walked. A block whose header is damaged is not handed to
+ * the callback (ESP-IDF hands it over and relies on the callback to notice
+ * a size past the heap's end): the walk of that heap stops there, the next
+ * heap is walked, and the error hook hears CAPHEAP_ERR_CORRUPT from "walk"
+ * with the block's header address (capheap_heap_walk()). The heap's lock is
+ * held throughout: the callback must not call any heap function.
+ */
 void heap_caps_walk(uint32_t caps, heap_caps_walker_cb_t walker_func,
                     void *user_data);
 

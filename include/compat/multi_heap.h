@@ -86,10 +86,13 @@ typedef bool (*multi_heap_walker_cb_t)(void *block_ptr, size_t block_size,
 
 /**
  * Turn [start, start + size) into a heap. The core heap object
- * (CAPHEAP_HEAP_STORAGE_SIZE(1, 1) bytes) is placed at @p start rounded up to
- * pointer alignment; the rest becomes the heap's one region (tag 0), which
- * also holds its control block. There is no unregister: once every block is
- * free the memory may simply be reused. O(1).
+ * (CAPHEAP_HEAP_STORAGE_SIZE(1, 1) bytes, then a pointer keeping @p start
+ * for the heap's reports) is placed at @p start rounded up to pointer
+ * alignment; the rest becomes the heap's one region (tag 0), which also
+ * holds its control block. The handle is the core heap object: @p start
+ * itself for any start ESP-IDF accepts (ESP-IDF needs it aligned). There is
+ * no unregister: once every block is free the memory may simply be reused.
+ * O(1).
  * @return the handle, or NULL if @p start is NULL, the range wraps around
  *         the address space, or it is too small (or too large) for the core.
  */
@@ -209,17 +212,25 @@ void multi_heap_get_info(multi_heap_handle_t heap, multi_heap_info_t *info);
 bool multi_heap_check(multi_heap_handle_t heap, bool print_errors);
 
 /**
- * Print the heap (address, free, allocated and largest bytes) and then each
- * block (address, usable size, free or used; the control block is shown as
- * such) through capheap_printf() (capheap/output.h: the port's output
- * function, stdout by default). For debugging. O(blocks).
+ * Print the heap as ESP-IDF does, line for line: "Showing data for heap:"
+ * and the start it was registered with, then for each block (in address
+ * order; the control block, the heap's bookkeeping, is left out) its
+ * address, usable size and whether it is free, through capheap_printf()
+ * (capheap/output.h: the port's output function, stdout by default). A
+ * damaged block ends the list and goes to the error hook, as for
+ * multi_heap_walk(). For debugging. O(blocks).
  */
 void multi_heap_dump(multi_heap_handle_t heap);
 
 /**
  * Call @p walker_func for every block in address order until it returns
  * false. The heap's control block is skipped. The heap's lock is held
- * during the walk: the callback must not call into the heap. O(blocks).
+ * during the walk: the callback must not call into the heap. Each block is
+ * checked before the callback sees it: at a damaged one (its header
+ * overwritten) the walk stops without calling the callback for it, and the
+ * error hook hears CAPHEAP_ERR_CORRUPT from "walk" with its header address
+ * (capheap_heap_walk()); ESP-IDF hands such a block to the callback and
+ * relies on the callback to notice. O(blocks).
  */
 void multi_heap_walk(multi_heap_handle_t heap,
                      multi_heap_walker_cb_t walker_func, void *user_data);

@@ -175,7 +175,8 @@ void capheap_caps_enable_nonos_stack_heaps(capheap_caps_t *ch) {
 }
 
 /* ESP-IDF's rule: a new heap may lie beside or inside an existing one, but
- * may not straddle its start or end, nor equal it (a region added twice). */
+ * may not straddle its start or end, nor equal it (a region added twice);
+ * a heap is the range it was registered with. */
 bool capheap_caps_add_region_allowed(uintptr_t heap_start, uintptr_t heap_end,
                                      uintptr_t start, uintptr_t end) {
     bool straddles_start = start < heap_start && heap_start < end;
@@ -189,8 +190,9 @@ static capheap_err_t check_heap_overlap(capheap_caps_t *ch, uintptr_t start,
     for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
         capheap_region_info_t r;
         capheap_heap_region_info(ch->heap, i, &r);
-        if (!capheap_caps_add_region_allowed((uintptr_t)r.start,
-                                             (uintptr_t)r.end, start, end))
+        if (!capheap_caps_add_region_allowed((uintptr_t)r.registered_start,
+                                             (uintptr_t)r.registered_end, start,
+                                             end))
             return CAPHEAP_ERR_OVERLAP;
     }
     return CAPHEAP_OK;

@@ -351,14 +351,21 @@ static bool region_selected(capheap_caps_t *ch, unsigned tag, uint32_t caps) {
     return caps == CAPHEAP_CAP_INVALID || (ch->types[tag].all & caps) == caps;
 }
 
+/* A heap, as ESP-IDF reports it: the range it was registered with. */
+static capheap_region_info_t heap_of(capheap_caps_t *ch, unsigned region) {
+    capheap_region_info_t r;
+    capheap_heap_region_info(ch->heap, region, &r);
+    return r;
+}
+
 static bool walk_one(const capheap_block_info_t *b, void *user) {
     walk_ctx_t *w = user;
     if (b->control || (int)b->region == w->stopped_region ||
         !region_selected(w->ch, b->tag, w->caps))
         return true;
-    capheap_region_info_t r;
-    capheap_heap_region_info(w->ch->heap, b->region, &r);
-    walker_heap_into_t hi = {(intptr_t)r.start, (intptr_t)r.end};
+    capheap_region_info_t r = heap_of(w->ch, b->region);
+    walker_heap_into_t hi = {(intptr_t)r.registered_start,
+                             (intptr_t)r.registered_end};
     walker_block_info_t bi = {b->ptr, b->size, b->used};
     /* false stops this heap only; the next heap is walked. */
     if (!w->fn(hi, bi, w->user))
@@ -397,6 +404,27 @@ static bool sum_block(const capheap_block_info_t *b, void *user) {
     return true;
 }
 
+/* A heap's lowest free bytes since start-up (or the last monitoring
+ * window). capheap keeps that mark per memory type, not per region: for a
+ * type with one region it is the region's own; for a type with several it
+ * is the lowest the region can have had, the type's mark less all that the
+ * type's other regions could have held then (at least 0). */
+static size_t region_min_free(capheap_caps_t *ch, unsigned region) {
+    capheap_region_info_t r = heap_of(ch, region);
+    capheap_stats_t t;
+    capheap_heap_tag_stats(ch->heap, r.tag, &t);
+    size_t others = 0;
+    for (unsigned i = 0; i < capheap_heap_region_count(ch->heap); i++) {
+        capheap_region_info_t o = heap_of(ch, i);
+        if (i != region && o.tag == r.tag)
+            others +=
+                (size_t)((char *)o.registered_end - (char *)o.registered_start);
+    }
+    return t.minimum_free_bytes > others ? t.minimum_free_bytes - others : 0;
+}
+
+/* ESP-IDF's lines, word for word: a heap is a region as it was registered
+ * (its start and length), its figures from one walk. */
 void heap_caps_print_heap_info(uint32_t caps) {
     if (!CAPHEAP_OUTPUT)
         return; /* no walk for nothing to print */
@@ -407,15 +435,16 @@ void heap_caps_print_heap_info(uint32_t caps) {
         capheap_heap_walk(ch->heap, sum_block, sums);
     capheap_printf("Heap summary for capabilities 0x%08X:\n", (unsigned)caps);
     for (unsigned i = 0; ch && i < capheap_heap_region_count(ch->heap); i++) {
-        capheap_region_info_t r;
-        capheap_heap_region_info(ch->heap, i, &r);
+        capheap_region_info_t r = heap_of(ch, i);
         if (!region_selected(ch, r.tag, caps))
             continue;
         region_sums_t *s = &sums[i];
-        capheap_printf("  At 0x%08lx len %zu free %zu allocated %zu (%s)\n",
-                       (unsigned long)(uintptr_t)r.start,
-                       (size_t)((char *)r.end - (char *)r.start), s->free,
-                       s->allocated, ch->types[r.tag].name);
+        capheap_printf(
+            "  At 0x%08lx len %zu free %zu allocated %zu "
+            "min_free %zu\n",
+            (unsigned long)(uintptr_t)r.registered_start,
+            (size_t)((char *)r.registered_end - (char *)r.registered_start),
+            s->free, s->allocated, region_min_free(ch, i));
         capheap_printf("    largest_free_block %zu alloc_blocks %zu "
                        "free_blocks %zu total_blocks %zu\n",
                        s->largest, s->used_blocks, s->free_blocks,
@@ -429,10 +458,25 @@ void heap_caps_print_heap_info(uint32_t caps) {
                    t.largest_free_block);
 }
 
+typedef struct {
+    capheap_caps_t *ch;
+    uint32_t caps;
+    int shown; /* the region whose heading is printed, or -1 */
+} dump_ctx_t;
+
+/* ESP-IDF's dump: each heap's registered start, then its blocks (the
+ * region's control block is capheap's bookkeeping, not a block of it). */
 static bool dump_block(const capheap_block_info_t *b, void *user) {
-    walk_ctx_t *w = user;
-    if (!b->control && region_selected(w->ch, b->tag, w->caps))
-        capheap_printf("Block %p data, size: %zu bytes, Free: %s\n", b->ptr,
+    dump_ctx_t *d = user;
+    if (!region_selected(d->ch, b->tag, d->caps))
+        return true;
+    if ((int)b->region != d->shown) { /* a heap's first block */
+        d->shown = (int)b->region;
+        capheap_printf("Showing data for heap: %p \n",
+                       heap_of(d->ch, b->region).registered_start);
+    }
+    if (!b->control)
+        capheap_printf("Block %p data, size: %zu bytes, Free: %s \n", b->ptr,
                        b->size, b->used ? "No" : "Yes");
     return true;
 }
@@ -440,11 +484,9 @@ static bool dump_block(const capheap_block_info_t *b, void *user) {
 void heap_caps_dump(uint32_t caps) {
     if (!CAPHEAP_OUTPUT)
         return;
-    walk_ctx_t w = {capheap_system(), caps, NULL, NULL, -1};
-    capheap_printf("Showing data for heaps with capabilities 0x%08X:\n",
-                   (unsigned)caps);
-    if (w.ch)
-        capheap_heap_walk(w.ch->heap, dump_block, &w);
+    dump_ctx_t d = {capheap_system(), caps, -1};
+    if (d.ch)
+        capheap_heap_walk(d.ch->heap, dump_block, &d);
 }
 
 void heap_caps_dump_all(void) {

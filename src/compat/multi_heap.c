@@ -12,12 +12,20 @@
 /* The only tag a multi_heap uses. */
 #define MH_TAG 0u
 
-#define MH_STORAGE CAPHEAP_HEAP_STORAGE_SIZE(1, 1)
+/* The core heap object, then the start the heap was registered with (the
+ * object's own start is rounded up to a pointer): its report as ESP-IDF
+ * gives it. */
+#define MH_CORE    CAPHEAP_HEAP_STORAGE_SIZE(1, 1)
+#define MH_STORAGE (MH_CORE + sizeof(void *))
 
 /* The handle is the core heap object itself; the struct behind the handle
  * type is never defined, so the conversion is the whole mapping. */
 static capheap_heap_t *core(multi_heap_handle_t heap) {
     return (capheap_heap_t *)(void *)heap;
+}
+
+static void **registered_start(multi_heap_handle_t heap) {
+    return (void **)(void *)((char *)heap + MH_CORE);
 }
 
 multi_heap_handle_t multi_heap_register(void *start, size_t size) {
@@ -31,13 +39,15 @@ multi_heap_handle_t multi_heap_register(void *start, size_t size) {
     if (size < pad + MH_STORAGE)
         return NULL;
     char *storage = (char *)start + pad;
-    capheap_heap_t *h = capheap_heap_init(storage, MH_STORAGE, 1, 1);
+    capheap_heap_t *h = capheap_heap_init(storage, MH_CORE, 1, 1);
     if (!h)
         return NULL;
     if (capheap_heap_add_region(h, storage + MH_STORAGE,
                                 size - pad - MH_STORAGE, MH_TAG) != CAPHEAP_OK)
         return NULL;
-    return (multi_heap_handle_t)(void *)h;
+    multi_heap_handle_t heap = (multi_heap_handle_t)(void *)h;
+    *registered_start(heap) = start;
+    return heap;
 }
 
 void multi_heap_set_lock(multi_heap_handle_t heap, void *lock) {
@@ -135,23 +145,18 @@ bool multi_heap_check(multi_heap_handle_t heap, bool print_errors) {
 
 static bool dump_block(const capheap_block_info_t *b, void *user) {
     (void)user;
-    capheap_printf("  block %p size %zu %s\n", b->ptr, b->size,
-                   b->control ? "control"
-                   : b->used  ? "used"
-                              : "free");
+    if (!b->control) /* the heap's bookkeeping, not one of its blocks */
+        capheap_printf("Block %p data, size: %zu bytes, Free: %s \n", b->ptr,
+                       b->size, b->used ? "No" : "Yes");
     return true;
 }
 
+/* ESP-IDF's dump, word for word: the heap by the start it was registered
+ * with, then its blocks. */
 void multi_heap_dump(multi_heap_handle_t heap) {
     if (!CAPHEAP_OUTPUT || !heap)
         return;
-    capheap_stats_t s;
-    stats(heap, &s);
-    capheap_printf("multi_heap %p: free %zu allocated %zu largest %zu min "
-                   "free %zu, %zu used and %zu free blocks\n",
-                   (void *)heap, s.free_bytes, s.allocated_bytes,
-                   s.largest_free_block, s.minimum_free_bytes,
-                   s.allocated_blocks, s.free_blocks);
+    capheap_printf("Showing data for heap: %p \n", *registered_start(heap));
     capheap_heap_walk(core(heap), dump_block, NULL);
 }
 

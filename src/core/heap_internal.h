@@ -106,12 +106,24 @@ struct capheap_heap {
 #if CAPHEAP_MANGLE
     word_t secret;
 #endif
-    region_t regions[]; /* region_cap slots, then the tags' control pointers */
+    /* region_cap slots, then two edge bytes per slot (region_edges()), then
+     * the tags' control pointers */
+    region_t regions[];
 };
 
 /** The tags' control pointers (NULL: the tag has no region yet). */
 static inline tagctl_t **heap_tags(const capheap_heap_t *h) {
     return h->tags;
+}
+
+/** Where the heap keeps region @p r's edges, given its tags' pointers
+ * (heap_tags()): [0] the low byte of the start given to add_region, [1] that
+ * of the end given. Each lies less than ALIGN (at most 256) bytes from the
+ * region's used range, so the byte tells the address. They sit just below
+ * the tags' pointers, region 0's last, where add_region reaches them from
+ * the pointer it holds anyway. */
+static inline uint8_t *region_edges(tagctl_t *const *tags, unsigned r) {
+    return (uint8_t *)(uintptr_t)tags - 2 * (r + 1);
 }
 
 /** How many tags the heap was made for. */

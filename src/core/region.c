@@ -17,6 +17,8 @@ _Static_assert(offsetof(struct capheap_heap, regions) <=
                "heap object matches CAPHEAP_HEAP_STORAGE_SIZE");
 _Static_assert(sizeof(region_t) == 3 * sizeof(void *),
                "region slot matches CAPHEAP_HEAP_STORAGE_SIZE");
+/* A region's edges are each below ALIGN bytes (add_region rounds to it). */
+_Static_assert(CAPHEAP_ALIGNMENT <= 256, "a region's edges fit a byte each");
 
 /* ---- the heap object ---------------------------------------------------- */
 
@@ -31,7 +33,8 @@ capheap_heap_t *capheap_heap_init(void *storage, size_t storage_size,
     memset(h, 0, CAPHEAP_HEAP_STORAGE_SIZE(max_regions, max_tags));
     h->region_cap = (uint8_t)max_regions;
     h->tag_last = (uint8_t)(max_tags - 1);
-    h->tags = (tagctl_t **)(void *)&h->regions[max_regions];
+    h->tags = (tagctl_t **)(void *)((char *)h->regions +
+                                    CAPHEAP_REGION_SLOT_BYTES(max_regions));
 #if CAPHEAP_MANGLE
     capheap_heap_set_secret(h, 0);
 #endif
@@ -82,9 +85,11 @@ bool capheap_heap_contains(const capheap_heap_t *heap, const void *ptr) {
 /* Whether [a, limit) overlaps the heap object or a region, other than by
  * lying inside the payload of one of its live blocks (a nested region). */
 static bool overlaps(const capheap_heap_t *h, uintptr_t a, uintptr_t limit) {
-    uintptr_t hs = (uintptr_t)h;
-    if (a < hs + CAPHEAP_HEAP_STORAGE_SIZE(h->region_cap, heap_tag_cap(h)) &&
-        limit > hs)
+    /* The heap object ends with the tags' pointers and the owner table. */
+    uintptr_t hs = (uintptr_t)h,
+              he = (uintptr_t)(heap_tags(h) + heap_tag_cap(h)) +
+                   CAPHEAP_OWNER_TABLE_BYTES;
+    if (a < he && limit > hs)
         return true;
     for (unsigned i = 0; i < h->region_count; i++) {
         const region_t *r = &h->regions[i];
@@ -173,14 +178,14 @@ static bool ctl_release_ok(const tagctl_t *old, capheap_check_report_t *bad) {
 /* ---- adding a region ------------------------------------------------------
  */
 
-/* Why [a, a + size) with blocks over @p span bytes, of which @p ctl_block
+/* Why [a, limit) with blocks over @p span bytes, of which @p ctl_block
  * for a new control block of the tag (0: it keeps @p old), cannot be added;
  * CAPHEAP_OK if it can. Changes nothing. */
 static capheap_err_t region_refused(const capheap_heap_t *heap, uintptr_t a,
-                                    size_t size, size_t span, size_t ctl_block,
-                                    const tagctl_t *old) {
+                                    uintptr_t limit, size_t span,
+                                    size_t ctl_block, const tagctl_t *old) {
     capheap_check_report_t bad; /* written on a failure, not reported */
-    if (overlaps(heap, a, a + size))
+    if (overlaps(heap, a, limit))
         return CAPHEAP_ERR_OVERLAP;
     if (heap->region_count == heap->region_cap)
         return CAPHEAP_ERR_NO_SLOT;
@@ -193,18 +198,17 @@ static capheap_err_t region_refused(const capheap_heap_t *heap, uintptr_t a,
 
 capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
                                       size_t size, unsigned tag) {
-    uintptr_t a = (uintptr_t)start;
-    if (!heap || !start || size == 0 || tag >= heap_tag_cap(heap) ||
-        size > UINTPTR_MAX - a)
-        return CAPHEAP_ERR_INVALID_ARG;
+    uintptr_t a = (uintptr_t)start, limit = a + size;
+    if (!heap || !start || size == 0 || tag >= heap_tag_cap(heap) || limit < a)
+        return CAPHEAP_ERR_INVALID_ARG; /* NULL, no tag, or wraps */
     if (size < MIN_BLOCK + 2 * ALIGN + WORD_BYTES)
         return CAPHEAP_ERR_TOO_SMALL;
     /* Block headers sit at -HDR_BYTES mod ALIGN; the end marker needs a
      * word. */
     char *first = (char *)(ROUND_UP(a + HDR_BYTES, ALIGN) - HDR_BYTES);
-    char *endm = (char *)(((a + size - WORD_BYTES + HDR_BYTES) &
-                           ~(uintptr_t)(ALIGN - 1)) -
-                          HDR_BYTES);
+    char *endm =
+        (char *)(((limit - WORD_BYTES + HDR_BYTES) & ~(uintptr_t)(ALIGN - 1)) -
+                 HDR_BYTES);
     size_t span = (size_t)(endm - first);
     if (span > MAX_BLOCK)
         return CAPHEAP_ERR_TOO_LARGE;
@@ -218,7 +222,7 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
         ctl_block = ROUND_UP(HDR_BYTES + ctl_bytes(nbins), ALIGN);
         ctl_block = ctl_block < MIN_BLOCK ? MIN_BLOCK : ctl_block;
     }
-    capheap_err_t err = region_refused(heap, a, size, span, ctl_block, old);
+    capheap_err_t err = region_refused(heap, a, limit, span, ctl_block, old);
     if (err) {
         heap_unlock(heap);
         return err;
@@ -246,6 +250,9 @@ capheap_err_t capheap_heap_add_region(capheap_heap_t *heap, void *start,
     if (t != old && old)
         ctl_retire(heap, old, t);
     tags[tag] = t;
+    uint8_t *edge = region_edges(tags, r);
+    edge[0] = (uint8_t)a;
+    edge[1] = (uint8_t)limit;
     t->min_free += tag_free_bytes(t) - free_before;
     SAN_REGION(start, size);
     heap_unlock(heap);
@@ -262,8 +269,14 @@ capheap_err_t capheap_heap_region_info(const capheap_heap_t *heap,
     if (!heap || !out || index >= heap->region_count)
         return CAPHEAP_ERR_INVALID_ARG;
     const region_t *r = &heap->regions[index];
+    const uint8_t *edge = region_edges(heap_tags(heap), index);
+    char *used_end = r->end + WORD_BYTES;
     out->start = r->first;
-    out->end = r->end + WORD_BYTES;
+    out->end = used_end;
+    /* Less than ALIGN (at most 256) bytes apart: the low bytes' difference
+     * is the distance. */
+    out->registered_start = r->first - (uint8_t)((uintptr_t)r->first - edge[0]);
+    out->registered_end = used_end + (uint8_t)(edge[1] - (uintptr_t)used_end);
     SAN_CORE_ENTER(); /* the control block is not the program's */
     out->tag = r->ctl->id;
     SAN_CORE_LEAVE();

@@ -5,16 +5,27 @@
 #include "poison.h"
 
 bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
-    bool complete = true;
+    bool go = true;       /* the callback wants more */
+    char *damaged = NULL; /* the first block that fails block_fault() */
+    capheap_fault_t fault = CAPHEAP_FAULT_NONE;
+    word_t found = 0; /* its header */
     heap_lock(heap);
-    for (unsigned r = 0; r < heap->region_count && complete; r++) {
+    for (unsigned r = 0; r < heap->region_count && go; r++) {
         const region_t *reg = &heap->regions[r];
         word_t prev_free = 0;
-        for (char *blk = reg->first; blk < reg->end && complete;
+        for (char *blk = reg->first; blk < reg->end && go;
              blk += hdr_size(*hdr_at(blk))) {
             word_t hdr = *hdr_at(blk);
-            if (block_fault(heap, r, blk, prev_free)) {
-                complete = false; /* damaged: capheap_heap_check() says how */
+            capheap_fault_t f = block_fault(heap, r, blk, prev_free);
+            if (f) {
+                /* Its size cannot be trusted, so nothing after it in this
+                 * region can be found: the region's walk ends here. Blocks
+                 * never span regions, so the next region's walk is sound. */
+                if (!damaged) {
+                    damaged = blk;
+                    fault = f;
+                    found = hdr;
+                }
                 break;
             }
             capheap_block_info_t info = {
@@ -29,11 +40,16 @@ bool capheap_heap_walk(capheap_heap_t *heap, capheap_walk_fn fn, void *user) {
                 .region = r,
             };
             prev_free = hdr & F_FREE;
-            complete = fn(&info, user);
+            go = fn(&info, user);
         }
     }
     heap_unlock(heap);
-    return complete;
+    if (!damaged)
+        return go;
+    capheap_check_report_t bad = {CAPHEAP_ERR_CORRUPT, fault, damaged, 0,
+                                  found};
+    capheap_report_corruption(&bad, damaged, "walk");
+    return false;
 }
 
 void *capheap_heap_containing_block(capheap_heap_t *heap, const void *ptr) {

@@ -888,17 +888,23 @@ static void print_heap_info_reports(void **state) {
                  (unsigned long)(uintptr_t)heaps.start[i]);
         assert_non_null(strstr(text, at));
     }
-    /* The per-heap lines add up to the totals, which are get_info's. */
-    size_t sum_free = 0, sum_alloc = 0;
+    /* The per-heap lines add up to the totals, which are get_info's; a
+     * heap's minimum is at most its free bytes, and the heaps' minima at
+     * most the total's. */
+    size_t sum_free = 0, sum_alloc = 0, sum_min = 0;
     for (const char *l = strstr(text, "At 0x"); l; l = strstr(l + 1, "At 0x")) {
         unsigned long addr;
-        size_t len, fr, al;
-        assert_int_equal(sscanf(l, "At 0x%lx len %zu free %zu allocated %zu",
-                                &addr, &len, &fr, &al),
-                         4);
+        size_t len, fr, al, mn;
+        assert_int_equal(sscanf(l,
+                                "At 0x%lx len %zu free %zu allocated %zu "
+                                "min_free %zu\n",
+                                &addr, &len, &fr, &al, &mn),
+                         5);
         assert_true(fr + al <= len);
+        assert_true(mn <= fr);
         sum_free += fr;
         sum_alloc += al;
+        sum_min += mn;
     }
     const char *tot = strstr(text, "Totals");
     assert_non_null(tot);
@@ -916,6 +922,7 @@ static void print_heap_info_reports(void **state) {
     assert_int_equal(t_largest, info.largest_free_block);
     assert_int_equal(sum_free, t_free);
     assert_int_equal(sum_alloc, t_alloc);
+    assert_true(sum_min <= t_min);
     assert_true(t_alloc >= 1000);
     free(text);
 

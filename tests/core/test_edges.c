@@ -303,7 +303,9 @@ static void region_may_not_start_on_an_end_marker(void **state) {
 /* The walker visits blocks with the integrity check's per-block rules: it
  * stops, returning false, at the first block whose header is damaged (here
  * its region bits, the upper half of the word on a 64-bit heap), without
- * visiting it or anything after it. */
+ * visiting it or anything after it, and reports it: CAPHEAP_ERR_CORRUPT
+ * from "walk", naming the damaged header, with the fault and the word
+ * found in capheap_error_detail(). */
 typedef struct {
     const void *stop;
     int before, at_or_after;
@@ -338,10 +340,89 @@ static void walker_stops_at_a_damaged_header(void **state) {
     word_t saved = *hp;
     *hp ^= (word_t)1 << REGION_SHIFT; /* another region's index */
     w = (walk_seen_t){b, 0, 0};
+    ts_errors_install();
     assert_false(capheap_heap_walk(h, walk_seen_fn, &w));
     assert_int_equal(w.before, before); /* everything before b, nothing more */
     assert_int_equal(w.at_or_after, 0);
+    assert_int_equal(ts_errors()->count, 1);
+    assert_int_equal(ts_errors()->last, CAPHEAP_ERR_CORRUPT);
+    assert_string_equal(ts_errors()->last_op, "walk");
+    assert_ptr_equal(ts_errors()->last_addr, hp);
+    const capheap_check_report_t *d = capheap_error_detail();
+    assert_non_null(d);
+    assert_int_equal(d->fault, CAPHEAP_FAULT_BLOCK);
+    assert_ptr_equal(d->addr, hp);
+    assert_int_equal(d->found, *hp);
     *hp = saved;
+    ts_errors_reset();
+    assert_true(capheap_heap_walk(h, walk_seen_fn, &w));
+    ct_assert_no_error();
+    ts_assert_heap_ok(h);
+    ct_heap_delete(h);
+    ts_arena_free(arena);
+}
+
+/* A damaged block cuts only its own region's walk short: the walker goes
+ * on with the next region (blocks never span regions), and the report
+ * names the first damaged block. */
+typedef struct {
+    size_t per_region[2];
+    const void *mark;   /* a block of region 1 */
+    size_t before_mark; /* region 1's blocks below it */
+} walk_regions_t;
+
+static bool walk_regions_fn(const capheap_block_info_t *b, void *user) {
+    walk_regions_t *w = user;
+    w->per_region[b->region]++;
+    if (b->region == 1 && (const char *)b->ptr < (const char *)w->mark)
+        w->before_mark++;
+    return true;
+}
+
+static void walker_goes_on_with_the_next_region(void **state) {
+    (void)state;
+    capheap_heap_t *h = ct_heap_new(2, 2);
+    unsigned char *arena = ct_arena(ARENA, 0);
+    assert_int_equal(capheap_heap_add_region(h, arena, ARENA / 2, 0),
+                     CAPHEAP_OK);
+    assert_int_equal(
+        capheap_heap_add_region(h, arena + ARENA / 2, ARENA / 2, 1),
+        CAPHEAP_OK);
+    /* Region 1: its tag's control block, p[0], p[1], p[2], the free rest,
+     * in some order. */
+    void *p[3];
+    for (int i = 0; i < 3; i++) {
+        p[i] = capheap_heap_alloc(h, 1, 64);
+        assert_non_null(p[i]);
+    }
+    assert_non_null(capheap_heap_alloc(h, 0, 64));
+    walk_regions_t all = {{0, 0}, p[1], 0};
+    assert_true(capheap_heap_walk(h, walk_regions_fn, &all));
+    assert_int_equal(all.per_region[1], 5);
+    assert_true(all.before_mark >= 1 && all.before_mark < 5);
+
+    /* Damage the first block of region 0 (its control block: the size now
+     * runs past the region's end) and p[1]'s header (all of it). */
+    word_t *h0 = hdr_at(block_of(ct_control(h, 0).ptr));
+    word_t *h1 = hdr_at(block_of(p[1]));
+    word_t s0 = *h0, s1 = *h1;
+    *h0 = (s0 & ~SIZE_MASK) | SIZE_MASK;
+    *h1 = 0;
+    ts_errors_install();
+    walk_regions_t w = {{0, 0}, p[1], 0};
+    assert_false(capheap_heap_walk(h, walk_regions_fn, &w));
+    assert_int_equal(w.per_region[0], 0);
+    assert_int_equal(w.per_region[1], all.before_mark); /* up to p[1] */
+    assert_int_equal(w.before_mark, all.before_mark);
+    /* One report: the first damaged block. */
+    assert_int_equal(ts_errors()->count, 1);
+    assert_int_equal(ts_errors()->last, CAPHEAP_ERR_CORRUPT);
+    assert_ptr_equal(ts_errors()->last_addr, h0);
+    assert_int_equal(capheap_error_detail()->fault, CAPHEAP_FAULT_BLOCK);
+    assert_ptr_equal(capheap_error_detail()->addr, h0);
+    *h0 = s0;
+    *h1 = s1;
+    ts_errors_reset();
     ts_assert_heap_ok(h);
     ct_heap_delete(h);
     ts_arena_free(arena);
@@ -358,6 +439,7 @@ int main(void) {
         cmocka_unit_test(free_block_on_the_wrong_list_reported),
         cmocka_unit_test(region_may_not_start_on_an_end_marker),
         cmocka_unit_test(walker_stops_at_a_damaged_header),
+        cmocka_unit_test(walker_goes_on_with_the_next_region),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

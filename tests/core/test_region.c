@@ -518,6 +518,8 @@ static void region_unaligned_starts_and_odd_sizes(void **state) {
                              CAPHEAP_OK);
             capheap_region_info_t r = ct_region(h, 0);
             unsigned char *rs = r.start, *re = r.end;
+            assert_ptr_equal(r.registered_start, base);
+            assert_ptr_equal(r.registered_end, base + n);
             assert_true(rs >= base && rs < base + ALIGN);
             assert_int_equal(((uintptr_t)rs + HDR_BYTES) % ALIGN, 0);
             assert_true(re <= base + n && re + ALIGN > base + n);
@@ -749,6 +751,65 @@ static void region_info_and_contains(void **state) {
     ts_arena_free(arena);
 }
 
+/* Region @p i of the test below: its start offset and size, odd ones. */
+static size_t given_offset(unsigned i) {
+    return (i * 5u) % (2 * ALIGN);
+}
+
+static size_t given_size(unsigned i) {
+    return 400 + (i * 37u) % 700 + (i % 3 == 0 ? 0 : i % ALIGN);
+}
+
+/* The range given to add_region comes back exactly, for starts at every
+ * offset in two alignment units and odd sizes, in every region slot of
+ * heaps with odd and even slot counts: the two bytes each slot keeps for it
+ * (beside the tags' pointers) stay right while later regions are added,
+ * control blocks move and tags fill. */
+static void region_info_keeps_the_range_given(void **state) {
+    (void)state;
+    ts_errors_install();
+    enum { EACH = 1408 };
+    const unsigned counts[] = {1, 2, 3, 5, CAPHEAP_MAX_REGIONS};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        for (unsigned tags = 1; tags <= 3; tags += 2) {
+            unsigned n = counts[c];
+            unsigned char *arena = ct_arena((size_t)EACH * n, 0);
+            capheap_heap_t *h = ct_heap_new(n, tags);
+            for (unsigned i = 0; i < n; i++) {
+                /* Larger and larger regions: a tag's later region takes
+                 * over its control block. */
+                unsigned char *base =
+                    arena + (size_t)EACH * i + given_offset(i);
+                size_t size = given_size(i) + i;
+                assert_int_equal(
+                    capheap_heap_add_region(h, base, size, i % tags),
+                    CAPHEAP_OK);
+                for (unsigned k = 0; k <= i; k++) {
+                    capheap_region_info_t r = ct_region(h, k);
+                    unsigned char *gs =
+                        arena + (size_t)EACH * k + given_offset(k);
+                    unsigned char *ge = gs + given_size(k) + k;
+                    assert_ptr_equal(r.registered_start, gs);
+                    assert_ptr_equal(r.registered_end, ge);
+                    /* The blocks lie inside, less than ALIGN from each
+                     * end. */
+                    unsigned char *us = r.start, *ue = r.end;
+                    assert_true(us >= gs && us < gs + ALIGN);
+                    assert_true(ue <= ge && ue + ALIGN > ge);
+                    assert_int_equal(r.tag, k % tags);
+                }
+            }
+            for (unsigned t = 0; t < tags && t < n; t++)
+                assert_non_null(capheap_heap_alloc(h, t, 16));
+            assert_true(ct_heap_guard_ok(h, n, tags));
+            ts_assert_heap_ok(h);
+            ct_assert_no_error();
+            ct_heap_delete(h);
+            ts_arena_free(arena);
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(region_rejects_bad_arguments),
@@ -761,6 +822,7 @@ int main(void) {
         cmocka_unit_test(region_unaligned_starts_and_odd_sizes),
         cmocka_unit_test(region_migrates_control_block),
         cmocka_unit_test(region_info_and_contains),
+        cmocka_unit_test(region_info_keeps_the_range_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
