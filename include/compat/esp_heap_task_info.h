@@ -69,10 +69,14 @@
  * caller like any block, so statistics taken afterwards show it: the
  * arrays have room for it.
  *
- * **Cost.** Every function walks the heap's blocks at least once (O(blocks),
- * with the lock held during the walk, as heap_caps_walk() does); the print
- * functions once per batch of 8 blocks of each heap they print. Diagnostic
- * use. Nothing here may be called from an interrupt handler.
+ * **Cost.** The get functions and heap_caps_get_per_task_info() walk the
+ * heap's blocks once (O(blocks), the lock held during the walk, as
+ * heap_caps_walk() does), the two non-overview print functions once per
+ * batch of 8 blocks of each heap they print; the array functions and the
+ * overviews read the owner table only (O(CAPHEAP_OWNER_SLOTS)). Each call
+ * keeps a copy of the owner table on its stack: about 1 KB on a 32-bit
+ * target. Diagnostic use. Nothing here may be called from an interrupt
+ * handler.
  *
  * Threads: every function may run concurrently with every other heap
  * function on any thread, but a print function's output interleaves with
