@@ -32,7 +32,9 @@
  *                Needs the application's FreeRTOS headers
  *                (CAPHEAP_FREERTOS_INCLUDE); errors go to configASSERT.
  *   - `user`     the application defines the four functions below, and
- *                with them what is protected.
+ *                with them what is protected (with CAPHEAP_OWNERS also
+ *                capheap_port_owner(), and capheap_port_owner_describe()
+ *                if it uses esp_heap_task_info.h).
  * A lock is whatever the port says it is; the core only passes the pointer
  * given to capheap_heap_set_lock() back to the port.
  */

@@ -26,9 +26,14 @@
 
 #define C(x) MALLOC_CAP_##x
 
-/* Bytes the accounting counts for a live block (data-bus address). */
+/* Bytes the accounting counts for a live block (data-bus address). Under
+ * the heap's lock: a neighbour's allocation rewrites the header's flags. */
 static size_t bytes_of(const void *p) {
-    return hdr_size(*hdr_at(block_of(p))) - HDR_BYTES;
+    void *lock = capheap_port_default_lock();
+    capheap_port_lock(lock);
+    size_t n = hdr_size(*hdr_at(block_of(p))) - HDR_BYTES;
+    capheap_port_unlock(lock);
+    return n;
 }
 
 static int by_address(const void *x, const void *y) {
