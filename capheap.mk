@@ -76,6 +76,10 @@ CAPHEAP_DEFINES := -DCAPHEAP_CHIPS_SELECTED \
 ifeq ($(CAPHEAP_PORT),none)
 CAPHEAP_DEFINES += -DCAPHEAP_PORT_NONE
 endif
+# esp_heap_task_info.h takes TaskHandle_t from FreeRTOS's task.h.
+ifeq ($(CAPHEAP_PORT),freertos)
+CAPHEAP_DEFINES += -DCAPHEAP_PORT_FREERTOS
+endif
 # The system heap simulates its chip and starts lazily only with the
 # simulation's sources (capheap/system.h).
 CAPHEAP_DEFINES += -DCAPHEAP_SYSTEM_SIM=$(CAPHEAP_SIM)

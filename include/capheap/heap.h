@@ -557,6 +557,37 @@ uintptr_t capheap_heap_block_owner(capheap_heap_t *heap, const void *ptr);
 size_t capheap_heap_owner_blocks(capheap_heap_t *heap, uintptr_t owner,
                                  void **out, size_t max);
 
+/** A live block as the per-owner accounting counts it (CAPHEAP_OWNERS). */
+typedef struct {
+    void *ptr;       /**< payload address */
+    uintptr_t owner; /**< the owner it records (CAPHEAP_OWNER_OTHERS for a
+                          block of the others' slot) */
+    size_t bytes;    /**< what its owner's `current` counts for it: the
+                          block after its header and debug prefix (usable
+                          size, tail canary and rounding) */
+    unsigned tag;    /**< the tag of its region */
+} capheap_owned_block_t;
+
+/** Callback of capheap_heap_owner_walk(): return false to stop. */
+typedef bool (*capheap_owned_fn)(const capheap_owned_block_t *block,
+                                 void *user);
+
+/**
+ * The owner table and the blocks it counts, as one consistent picture
+ * (CAPHEAP_OWNERS): under one hold of the heap's lock, copy up to @p max
+ * slots in use into @p out, as capheap_heap_owners() does, then call @p fn
+ * (may be NULL) for every live block the caller was given (no control
+ * blocks), in the order of capheap_heap_walk(). @p out is filled before the
+ * first call of @p fn, so @p fn may read it: the blocks are exactly those
+ * the copied figures count; entries of @p out past the copied ones are
+ * left as they were (zero it first to tell them: a slot in use has a
+ * non-zero peak). @p fn runs with the lock held and must not call into the
+ * heap. O(slots + blocks).
+ * @return the number of slots in use (may exceed @p max).
+ */
+size_t capheap_heap_owner_walk(capheap_heap_t *heap, capheap_owner_stats_t *out,
+                               size_t max, capheap_owned_fn fn, void *user);
+
 /** What capheap_heap_walk() tells about each block. */
 typedef struct {
     void *ptr;       /**< payload address */

@@ -32,7 +32,9 @@
  *                Needs the application's FreeRTOS headers
  *                (CAPHEAP_FREERTOS_INCLUDE); errors go to configASSERT.
  *   - `user`     the application defines the four functions below, and
- *                with them what is protected.
+ *                with them what is protected (with CAPHEAP_OWNERS also
+ *                capheap_port_owner(), and capheap_port_owner_describe()
+ *                if it uses esp_heap_task_info.h).
  * A lock is whatever the port says it is; the core only passes the pointer
  * given to capheap_heap_set_lock() back to the port.
  */
@@ -84,6 +86,23 @@ static inline uintptr_t capheap_port_owner(void) {
 #else
 uintptr_t capheap_port_owner(void);
 #endif
+
+/**
+ * Name @p owner (a value capheap_port_owner() returned) for reports, and
+ * say whether it still runs: ESP-IDF's task statistics
+ * (esp_heap_task_info.h) call it, nothing else does. Writes a
+ * NUL-terminated name of at most @p size bytes into @p name (@p size > 0):
+ * the task's or thread's own name where the platform keeps one it can read
+ * safely, else a placeholder the port documents. Not called with the heap's
+ * lock held; may take time (a system call, a scan of the task list).
+ * pthread (Linux): the owner is the kernel's thread id; the name is the
+ * thread's (its /proc comm), false once the thread has ended. freertos:
+ * "Pre-scheduler" for 0, else the task's name (pcTaskGetName), false for a
+ * task the task list no longer holds (configUSE_TRACE_FACILITY). Bare
+ * metal: "main", always true.
+ * @return false only when the owner is known to have ended.
+ */
+bool capheap_port_owner_describe(uintptr_t owner, char *name, size_t size);
 #endif
 
 /**

@@ -94,4 +94,45 @@ size_t capheap_heap_owner_blocks(capheap_heap_t *heap, uintptr_t owner,
     capheap_heap_walk(heap, collect, &c);
     return c.n;
 }
+
+typedef struct {
+    capheap_heap_t *heap;
+    capheap_owner_stats_t *out;
+    size_t max, slots;
+    bool copied;
+    capheap_owned_fn fn;
+    void *user;
+} owner_walk_t;
+
+/* The table is copied inside the walk, whose lock is already held, so the
+ * copy and the blocks are one moment's. */
+static void copy_table(owner_walk_t *w) {
+    const capheap_owner_stats_t *tab = heap_owners(w->heap);
+    for (size_t i = 0; i < CAPHEAP_OWNER_SLOTS; i++) {
+        if (tab[i].peak && w->slots++ < w->max)
+            w->out[w->slots - 1] = tab[i];
+    }
+    w->copied = true;
+}
+
+static bool visit_owned(const capheap_block_info_t *b, void *user) {
+    owner_walk_t *w = user;
+    if (!w->copied)
+        copy_table(w);
+    if (!w->fn || !b->used || b->control)
+        return w->fn != NULL;
+    const char *blk = block_of(b->ptr);
+    capheap_owned_block_t o = {b->ptr, *owner_word(blk),
+                               hdr_size(*hdr_at(blk)) - HDR_BYTES, b->tag};
+    return w->fn(&o, w->user);
+}
+
+size_t capheap_heap_owner_walk(capheap_heap_t *heap, capheap_owner_stats_t *out,
+                               size_t max, capheap_owned_fn fn, void *user) {
+    owner_walk_t w = {heap, out, max, 0, false, fn, user};
+    capheap_heap_walk(heap, visit_owned, &w);
+    if (!w.copied) /* no region: no block to visit, the table as it is */
+        return capheap_heap_owners(heap, out, max);
+    return w.slots;
+}
 #endif

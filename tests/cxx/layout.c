@@ -1,14 +1,16 @@
 /*
  * layout.c - the sizes and member offsets of the public structures as the
  * C compiler lays them out, for test_cxx.cpp to compare with C++'s view of
- * the same headers (caps.h gives C++ plain types where C has _Atomic ones,
- * port_spinlock.h std::atomic<unsigned> for atomic_uint).
+ * the same headers (esp_heap_task_info.h's only with CAPHEAP_OWNERS) (caps.h
+ * gives C++ plain types where C has _Atomic ones, port_spinlock.h
+ * std::atomic<unsigned> for atomic_uint).
  */
 #include <stddef.h>
 
 #include "capheap/caps.h"
 #include "capheap/port_spinlock.h"
 #include "heap_memory_layout.h"
+#include "esp_heap_task_info.h"
 #include "layout.h"
 #include "multi_heap.h"
 
@@ -56,6 +58,22 @@ size_t cxx_c_layout(int what) {
         return sizeof(soc_memory_region_t);
     case CXX_OFFSETOF_SOC_REGION_STARTUP:
         return offsetof(soc_memory_region_t, startup_stack);
+#if CAPHEAP_OWNERS
+    case CXX_SIZEOF_TASK_STAT:
+        return sizeof(task_stat_t);
+    case CXX_OFFSETOF_TASK_STAT_HEAP_STAT:
+        return offsetof(task_stat_t, heap_stat);
+    case CXX_SIZEOF_HEAP_STAT:
+        return sizeof(heap_stat_t);
+    case CXX_SIZEOF_TASK_BLOCK:
+        return sizeof(heap_task_block_t);
+    case CXX_SIZEOF_TASK_INFO_PARAMS:
+        return sizeof(heap_task_info_params_t);
+    case CXX_SIZEOF_ALL_TASKS_STAT:
+        return sizeof(heap_all_tasks_stat_t);
+    case CXX_SIZEOF_SINGLE_TASK_STAT:
+        return sizeof(heap_single_task_stat_t);
+#endif
     default:
         return 0;
     }

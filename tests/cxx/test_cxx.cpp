@@ -19,6 +19,7 @@
 #include <capheap/heap.h>
 #include <capheap/malloc.h>
 #include <capheap/output.h>
+#include <capheap/port.h>
 #include <capheap/port_irq.h>
 #include <capheap/port_spinlock.h>
 #include <capheap/sim.h>
@@ -27,6 +28,7 @@
 #include <esp_heap_caps_init.h>
 #include <esp_heap_caps_internal.h>
 #include <heap_memory_layout.h>
+#include <esp_heap_task_info.h>
 #include <multi_heap.h>
 
 #include "layout.h"
@@ -75,6 +77,17 @@ void layouts_match_c() {
         alignof(capheap_caps_reservation_t),
         sizeof(soc_memory_region_t),
         offsetof(soc_memory_region_t, startup_stack),
+#if CAPHEAP_OWNERS
+        sizeof(task_stat_t),
+        offsetof(task_stat_t, heap_stat),
+        sizeof(heap_stat_t),
+        sizeof(heap_task_block_t),
+        sizeof(heap_task_info_params_t),
+        sizeof(heap_all_tasks_stat_t),
+        sizeof(heap_single_task_stat_t),
+#else
+        0, 0, 0, 0, 0, 0, 0,
+#endif
     };
     for (int i = 0; i < CXX_LAYOUT_COUNT; i++) {
         if (cxx[i] != cxx_c_layout(i)) {
@@ -397,6 +410,56 @@ void heap_info_through_own_output() {
     heap_caps_free(p);
 }
 
+/* ESP-IDF's per-task statistics from C++ (with owner accounting): the
+ * caller's blocks, in arrays the API allocates, and the overview printed
+ * through the application's output function. */
+void task_info_api() {
+#if CAPHEAP_OWNERS
+    void *p = heap_caps_malloc(500, MALLOC_CAP_DMA);
+    heap_all_tasks_stat_t all;
+    CHECK(heap_caps_alloc_all_task_stat_arrays(&all) == ESP_OK);
+    CHECK(heap_caps_get_all_task_stat(&all) == ESP_OK);
+    const task_stat_t *me = nullptr;
+    for (std::size_t i = 0; i < all.task_count; i++) {
+        if (all.stat_arr[i].handle ==
+            reinterpret_cast<TaskHandle_t>(capheap_port_owner()))
+            me = &all.stat_arr[i];
+    }
+    CHECK(me != nullptr && me->is_alive);
+    std::size_t found = 0;
+    for (std::size_t h = 0; me && h < me->heap_count; h++) {
+        for (std::size_t b = 0; b < me->heap_stat[h].alloc_count; b++)
+            found += me->heap_stat[h].alloc_stat[b].address == p;
+    }
+    CHECK(found == 1);
+    heap_caps_free_all_task_stat_arrays(&all);
+    CHECK(all.stat_arr == nullptr);
+
+    heap_single_task_stat_t one;
+    CHECK(heap_caps_alloc_single_task_stat_arrays(&one, nullptr) == ESP_OK);
+    CHECK(heap_caps_get_single_task_stat(&one, nullptr) == ESP_OK);
+    CHECK(one.stat.overall_current_usage >= 500);
+    heap_caps_free_single_task_stat_arrays(&one);
+
+    heap_task_totals_t totals[4];
+    std::size_t num = 0;
+    heap_task_info_params_t params = {};
+    params.totals = totals;
+    params.num_totals = &num;
+    params.max_totals = 4;
+    heap_caps_get_per_task_info(&params);
+    CHECK(num >= 1);
+
+    printed.clear();
+    capturing = true;
+    heap_caps_print_single_task_stat_overview(nullptr, nullptr);
+    capturing = false;
+    CHECK(printed.find("\u2502 TASK ") != std::string::npos);
+    CHECK(printed.find("ALIVE  ") != std::string::npos);
+    heap_caps_free(p);
+#endif
+}
+
 } // namespace
 
 /* The application's output function replaces capheap's stdio default
@@ -428,6 +491,7 @@ int main() {
         esp_idf_api(); /* it maps the simulated chip */
         memory_layout();
         heap_info_through_own_output();
+        task_info_api();
     }
     std::printf("%s\n", failures ? "C++ callers: FAILED" : "C++ callers: ok");
     return failures ? 1 : 0;

@@ -1,13 +1,16 @@
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* pthread_setname_np */
 /*
  * test_owners.c - per-owner accounting (CAPHEAP_OWNERS) with the pthread
- * port: the owner is the allocating thread.
+ * port: the owner is the allocating thread; the owner walk gives the table
+ * and its blocks as one picture; the port describes threads.
  */
 #include "test_support.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capheap/port.h"
 #include "core/free_list.h"
@@ -178,6 +181,158 @@ static void table_overflow_is_exact(void **state) {
     assert_int_equal(ts_errors()->count, 0);
 }
 
+typedef struct {
+    capheap_owner_stats_t *table;
+    size_t visits, stop_after;
+    size_t bytes[2], blocks[2]; /* per tag, of the test's owner */
+    uintptr_t owner;
+    bool table_ready; /* the copy was there at the first visit */
+    void *seen[8];
+} owned_t;
+
+static bool visit(const capheap_owned_block_t *b, void *user) {
+    owned_t *o = user;
+    if (o->visits == 0)
+        o->table_ready = o->table[0].peak != 0;
+    if (o->visits < 8)
+        o->seen[o->visits] = b->ptr;
+    o->visits++;
+    if (b->owner == o->owner && b->tag < 2) {
+        o->bytes[b->tag] += b->bytes;
+        o->blocks[b->tag]++;
+    }
+    return o->visits != o->stop_after;
+}
+
+/* The owner walk: the table copied before the first block, every live
+ * block (no control block) with the owner, tag and bytes the table counts,
+ * in walk order; a callback may stop it; without one only the table. */
+static void owner_walk_matches_the_table(void **state) {
+    fx_t *f = *state;
+    uintptr_t me = capheap_port_owner();
+    void *p[5] = {
+        capheap_heap_alloc(f->h, 0, 100), capheap_heap_alloc(f->h, 1, 40),
+        capheap_heap_alloc(f->h, 0, 1000), capheap_heap_alloc(f->h, 1, 3),
+        capheap_heap_alloc(f->h, 0, 7)};
+    for (int i = 0; i < 5; i++)
+        assert_non_null(p[i]);
+    capheap_heap_free(f->h, p[2]);
+    capheap_owner_stats_t table[CAPHEAP_OWNER_SLOTS];
+    memset(table, 0, sizeof table);
+    owned_t o = {table, 0, 0, {0, 0}, {0, 0}, me, false, {0}};
+    size_t n =
+        capheap_heap_owner_walk(f->h, table, CAPHEAP_OWNER_SLOTS, visit, &o);
+    assert_int_equal(n, 2); /* (me, 0) and (me, 1) */
+    assert_true(o.table_ready);
+    assert_int_equal(o.visits, 4);
+    for (unsigned tag = 0; tag < 2; tag++) {
+        capheap_owner_stats_t s = slot_of(f, me, tag);
+        assert_int_equal(o.bytes[tag], s.current);
+        assert_int_equal(o.blocks[tag], s.blocks);
+    }
+    assert_int_equal(o.bytes[0], usable(f, p[0]) + usable(f, p[4]));
+    assert_int_equal(o.bytes[1], usable(f, p[1]) + usable(f, p[3]));
+    /* The order is the walk's: the same as capheap_heap_owner_blocks(). */
+    void *list[8];
+    assert_int_equal(capheap_heap_owner_blocks(f->h, me, list, 8), 4);
+    assert_memory_equal(list, o.seen, 4 * sizeof list[0]);
+
+    /* Stopped after two blocks. */
+    memset(&o, 0, sizeof o);
+    o.table = table;
+    o.owner = me;
+    o.stop_after = 2;
+    capheap_heap_owner_walk(f->h, table, CAPHEAP_OWNER_SLOTS, visit, &o);
+    assert_int_equal(o.visits, 2);
+    /* No callback: the table alone, cut to the room given. */
+    memset(table, 0, sizeof table);
+    assert_int_equal(capheap_heap_owner_walk(f->h, table, 1, NULL, NULL), 2);
+    assert_int_equal(table[0].owner, me);
+    assert_int_equal(table[1].peak, 0); /* not written */
+    for (int i = 0; i < 5; i++)
+        if (i != 2)
+            capheap_heap_free(f->h, p[i]);
+    assert_int_equal(ts_errors()->count, 0);
+}
+
+/* A heap without regions has no blocks: the table alone. */
+static void owner_walk_of_an_empty_heap(void **state) {
+    (void)state;
+    static void *storage[CAPHEAP_HEAP_STORAGE_SIZE(1, 1) / sizeof(void *)];
+    capheap_heap_t *h = capheap_heap_init(storage, sizeof storage, 1, 1);
+    capheap_owner_stats_t table[2];
+    owned_t o;
+    memset(&o, 0, sizeof o);
+    assert_int_equal(capheap_heap_owner_walk(h, table, 2, visit, &o), 0);
+    assert_int_equal(o.visits, 0);
+}
+
+static void *named(void *arg) {
+    uintptr_t *owner = arg;
+    pthread_setname_np(pthread_self(), "named-worker");
+    *owner = capheap_port_owner();
+    return NULL;
+}
+
+typedef struct {
+    uintptr_t owner;
+    pthread_barrier_t *step;
+} waiting_t;
+
+static void *wait_named(void *arg) {
+    waiting_t *w = arg;
+    pthread_setname_np(pthread_self(), "a-long-name-cut");
+    w->owner = capheap_port_owner();
+    pthread_barrier_wait(w->step);
+    pthread_barrier_wait(w->step);
+    return NULL;
+}
+
+/* The pthread port on Linux: owners are kernel thread ids (the main
+ * thread's is the process id); a running thread is named as it named
+ * itself, one that ended is "thread <id>" and described as ended; two
+ * threads one after the other are two owners (their pthread_t may be one). */
+static void port_describes_threads(void **state) {
+    (void)state;
+    char name[16];
+    assert_int_equal(capheap_port_owner(), (uintptr_t)getpid());
+    assert_true(
+        capheap_port_owner_describe(capheap_port_owner(), name, sizeof name));
+    char comm[64] = "";
+    FILE *f = fopen("/proc/self/comm", "r");
+    assert_non_null(f);
+    assert_non_null(fgets(comm, sizeof comm, f));
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    assert_string_equal(name, comm);
+
+    pthread_barrier_t step;
+    pthread_barrier_init(&step, NULL, 2);
+    waiting_t w = {0, &step};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_named, &w), 0);
+    pthread_barrier_wait(&step);
+    assert_true(capheap_port_owner_describe(w.owner, name, sizeof name));
+    assert_string_equal(name, "a-long-name-cut");
+    assert_true(capheap_port_owner_describe(w.owner, name, 5));
+    assert_string_equal(name, "a-lo"); /* cut to the room, NUL included */
+    pthread_barrier_wait(&step);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_barrier_destroy(&step);
+    char want[32];
+    snprintf(want, sizeof want, "thread %lu", (unsigned long)w.owner);
+    assert_false(capheap_port_owner_describe(w.owner, name, sizeof name));
+    assert_string_equal(name, want);
+
+    uintptr_t first = 0, second = 0;
+    assert_int_equal(pthread_create(&th, NULL, named, &first), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(pthread_create(&th, NULL, named, &second), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(first != second);
+    assert_false(capheap_port_owner_describe(second, name, sizeof name));
+}
+
 /* The integrity check holds the owner table to the blocks. */
 static void check_verifies_the_table(void **state) {
     fx_t *f = *state;
@@ -210,6 +365,10 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(check_verifies_the_table, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(owner_walk_matches_the_table, setup,
+                                        teardown),
+        cmocka_unit_test(owner_walk_of_an_empty_heap),
+        cmocka_unit_test(port_describes_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

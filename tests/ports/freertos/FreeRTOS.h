@@ -11,4 +11,7 @@ extern int test_assertions;       /* configASSERT failures */
 
 #define configASSERT(x) ((x) ? (void)0 : (void)test_assertions++)
 
+#define configUSE_TRACE_FACILITY 1
+#define configMAX_TASK_NAME_LEN  16
+
 #endif

@@ -13,4 +13,20 @@ typedef void *TaskHandle_t;
 extern int test_current_task;
 #define xTaskGetCurrentTaskHandle() ((TaskHandle_t)&test_current_task)
 
+/* The names and the task list the port's owner descriptions read: the
+ * running task is named test_current_name; test_task_list (test_task_count
+ * entries) is what uxTaskGetSystemState() reports. */
+typedef unsigned long UBaseType_t;
+typedef struct {
+    TaskHandle_t xHandle;
+    const char *pcTaskName;
+} TaskStatus_t;
+extern const char *test_current_name;
+extern TaskStatus_t test_task_list[];
+extern UBaseType_t test_task_count;
+#define pcTaskGetName(task)                                                    \
+    ((task) ? "(not the running task)" : test_current_name)
+UBaseType_t uxTaskGetSystemState(TaskStatus_t *tasks, UBaseType_t max,
+                                 unsigned long *total_run_time);
+
 #endif
