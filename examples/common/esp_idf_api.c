@@ -17,8 +17,14 @@
 #include "capheap/output.h"
 #include "esp_heap_caps.h"
 #include "esp_heap_caps_init.h"
+#include "esp_heap_task_info.h"
 #include "esp_heap_trace.h"
+#include "heap_memory_layout.h"
 #include "multi_heap.h"
+
+#if CAPHEAP_OUTPUT
+#include <stdio.h> /* the task-statistics printers write to a FILE */
+#endif
 
 /* ---- bookkeeping --------------------------------------------------------- */
 
@@ -410,6 +416,142 @@ static void multi_heap_api(char *mem, size_t size) {
     check(multi_heap_free_size(h) == free0, "everything freed comes back");
 }
 
+/* ---- heap_memory_layout.h ----------------------------------------------- */
+
+#ifdef ESP_IDF_API_RESERVE_START
+/* A range of the chip's memory the build names, kept from every heap. */
+SOC_RESERVE_MEMORY_REGION(ESP_IDF_API_RESERVE_START, ESP_IDF_API_RESERVE_END,
+                          esp_idf_api_reserved);
+#endif
+
+typedef struct {
+    intptr_t lo, hi;
+    bool touched;
+} range_seen_t;
+
+static bool see_range(walker_heap_into_t heap, walker_block_info_t block,
+                      void *user) {
+    range_seen_t *r = (range_seen_t *)user;
+    (void)block;
+    if (heap.start < r->hi && r->lo < heap.end)
+        r->touched = true;
+    return false; /* one look per heap is enough */
+}
+
+static void memory_layout(void) {
+    check(SOC_MEMORY_TYPE_NO_PRIOS == 3, "three priority levels of caps");
+    size_t types = soc_memory_type_count, regions = soc_memory_region_count;
+    check(types > 0 && regions > 0, "the chip's types and regions are listed");
+    bool ok = true;
+    for (size_t i = 0; i < regions; i++) {
+        const soc_memory_region_t *r = &soc_memory_regions[i];
+        ok = ok && r->size > 0 && r->type < types &&
+             soc_memory_types[r->type].name != NULL;
+        if (i > 0)
+            ok = ok && soc_memory_regions[i - 1].start < r->start;
+    }
+    check(ok, "each region has a size and a named type, sorted by address");
+
+    static soc_memory_region_t avail[64];
+    size_t max = soc_get_available_memory_region_max_count();
+    size_t n = max <= 64 ? soc_get_available_memory_regions(avail) : 0;
+    check(n > 0 && n <= max, "soc_get_available_memory_regions fills at most "
+                             "soc_get_available_memory_region_max_count");
+    for (size_t i = 0; i < n; i++) {
+        bool inside = false;
+        for (size_t j = 0; j < regions; j++) {
+            const soc_memory_region_t *r = &soc_memory_regions[j];
+            inside = inside || (avail[i].start >= r->start &&
+                                avail[i].start + (intptr_t)avail[i].size <=
+                                    r->start + (intptr_t)r->size);
+        }
+        ok = ok && inside && avail[i].type < types;
+    }
+    check(ok, "every available region lies in a region of the chip");
+    soc_reserved_region_t none = {0, 0};
+    check(none.end == none.start, "soc_reserved_region_t");
+#ifdef ESP_IDF_API_RESERVE_START
+    const intptr_t lo = ESP_IDF_API_RESERVE_START, hi = ESP_IDF_API_RESERVE_END;
+    bool clear = true;
+    for (size_t i = 0; i < n; i++)
+        clear = clear && (avail[i].start + (intptr_t)avail[i].size <= lo ||
+                          avail[i].start >= hi);
+    check(clear, "SOC_RESERVE_MEMORY_REGION: no available region holds it");
+    range_seen_t seen = {lo, hi, false};
+    heap_caps_walk_all(see_range, &seen);
+    check(!seen.touched, "SOC_RESERVE_MEMORY_REGION: no heap holds it");
+#endif
+}
+
+/* ---- esp_heap_task_info.h (CONFIG_HEAP_TASK_TRACKING) ---------------------
+ */
+
+static void task_info(void) {
+#if CAPHEAP_OWNERS
+    void *a = heap_caps_malloc(300, MALLOC_CAP_8BIT);
+    void *b = heap_caps_malloc(500, MALLOC_CAP_8BIT);
+    static heap_stat_t heaps[CAPHEAP_CAPS_MAX_TYPES];
+    static heap_task_block_t blocks[64];
+    heap_single_task_stat_t one;
+    memset(&one, 0, sizeof one);
+    one.heap_count = CAPHEAP_CAPS_MAX_TYPES;
+    one.heap_stat_start = heaps;
+    one.alloc_count = 64;
+    one.alloc_stat_start = blocks;
+    bool found_a = false, found_b = false;
+    check(heap_caps_get_single_task_stat(&one, NULL) == ESP_OK &&
+              one.stat.is_alive && one.stat.overall_current_usage >= 800 &&
+              one.stat.overall_peak_usage >= one.stat.overall_current_usage,
+          "heap_caps_get_single_task_stat: the calling task's usage");
+    for (size_t i = 0; i < one.alloc_count; i++) {
+        found_a = found_a || blocks[i].address == a;
+        found_b = found_b || blocks[i].address == b;
+    }
+    check(found_a && found_b, "the task's blocks are listed");
+
+    heap_single_task_stat_t own;
+    memset(&own, 0, sizeof own);
+    check(heap_caps_alloc_single_task_stat_arrays(&own, NULL) == ESP_OK &&
+              heap_caps_get_single_task_stat(&own, NULL) == ESP_OK &&
+              /* the arrays are the task's blocks too */
+              own.stat.overall_current_usage >= one.stat.overall_current_usage,
+          "heap_caps_alloc_single_task_stat_arrays sizes the arrays");
+    heap_caps_free_single_task_stat_arrays(&own);
+
+    heap_all_tasks_stat_t all;
+    memset(&all, 0, sizeof all);
+    check(heap_caps_alloc_all_task_stat_arrays(&all) == ESP_OK &&
+              heap_caps_get_all_task_stat(&all) == ESP_OK &&
+              all.task_count >= 1,
+          "heap_caps_get_all_task_stat");
+    heap_caps_free_all_task_stat_arrays(&all);
+
+    heap_task_totals_t totals[4];
+    size_t num_totals = 0;
+    heap_task_info_params_t params;
+    memset(&params, 0, sizeof params);
+    params.caps[0] = MALLOC_CAP_8BIT;
+    params.mask[0] = MALLOC_CAP_8BIT;
+    params.totals = totals;
+    params.num_totals = &num_totals;
+    params.max_totals = 4;
+    params.blocks = blocks;
+    params.max_blocks = 64;
+    size_t listed = heap_caps_get_per_task_info(&params);
+    check(num_totals >= 1 && listed >= 2,
+          "heap_caps_get_per_task_info (the legacy partitioned totals)");
+
+#if CAPHEAP_OUTPUT
+    heap_caps_print_all_task_stat_overview(stdout);
+    heap_caps_print_all_task_stat(stdout);
+    heap_caps_print_single_task_stat_overview(stdout, NULL);
+    heap_caps_print_single_task_stat(stdout, NULL);
+#endif
+    heap_caps_free(a);
+    heap_caps_free(b);
+#endif
+}
+
 /* ---- esp_heap_trace.h ------------------------------------------------------
  */
 
@@ -470,6 +612,8 @@ int esp_idf_api_check(void *scratch, size_t scratch_size) {
     figures();
     inspection();
     tracing();
+    memory_layout();
+    task_info();
     multi_heap_api(mem, half);
     runtime_regions(mem + half, scratch_size - half);
     return failures;

@@ -19,7 +19,10 @@ extern "C" {
  * multi_heap.h, esp_heap_trace.h, esp_heap_task_info.h and
  * heap_memory_layout.h on the running system heap (heap_caps_init() must
  * have run), checking each result; a failed check is printed through
- * capheap's output as "FAIL: <what>". @p scratch (at least 4 KiB, 16-byte
+ * capheap's output as "FAIL: <what>". A build that defines
+ * ESP_IDF_API_RESERVE_START and _END (a range of the chip's heap memory)
+ * also reserves that range with SOC_RESERVE_MEMORY_REGION and checks no
+ * heap holds it. @p scratch (at least 4 KiB, 16-byte
  * aligned, not heap memory) becomes a multi_heap and a runtime region.
  * Leaves the system heap's free figures as it found them.
  * @return the number of failed checks.
