@@ -424,6 +424,7 @@ SOC_RESERVE_MEMORY_REGION(ESP_IDF_API_RESERVE_START, ESP_IDF_API_RESERVE_END,
                           esp_idf_api_reserved);
 #endif
 
+#ifdef ESP_IDF_API_RESERVE_START
 typedef struct {
     intptr_t lo, hi;
     bool touched;
@@ -437,6 +438,7 @@ static bool see_range(walker_heap_into_t heap, walker_block_info_t block,
         r->touched = true;
     return false; /* one look per heap is enough */
 }
+#endif
 
 static void memory_layout(void) {
     check(SOC_MEMORY_TYPE_NO_PRIOS == 3, "three priority levels of caps");
