@@ -9,8 +9,8 @@
 
 #include "capheap/caps.h"
 #include "capheap/port_spinlock.h"
-#include "heap_memory_layout.h"
 #include "esp_heap_task_info.h"
+#include "heap_memory_layout.h"
 #include "layout.h"
 #include "multi_heap.h"
 
