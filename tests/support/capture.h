@@ -60,7 +60,24 @@ static inline void ts_capture_begin(ts_capture_t *c, bool with_stderr) {
     }
 }
 
-/** Stop capturing; the text (NUL-terminated, free() it). */
+/** Remove from @p text the lines the simulation prints about its own
+ * environment ("capheap sim: under Valgrind, ..."): they belong to the run,
+ * not to the output a test compares. */
+static inline void ts_strip_sim_notes(char *text) {
+    static const char note[] = "capheap sim: under Valgrind";
+    char *line = text;
+    while (*line) {
+        char *end = strchr(line, '\n');
+        end = end ? end + 1 : line + strlen(line);
+        if (strncmp(line, note, sizeof note - 1) == 0)
+            memmove(line, end, strlen(end) + 1);
+        else
+            line = end;
+    }
+}
+
+/** Stop capturing; the text (NUL-terminated, free() it), without the
+ * simulation's notes about its environment. */
 static inline char *ts_capture_end(ts_capture_t *c) {
     fflush(stdout);
     fflush(stderr);
@@ -78,6 +95,7 @@ static inline char *ts_capture_end(ts_capture_t *c) {
     size_t got = fread(text, 1, (size_t)n, c->tmp);
     text[got] = '\0';
     fclose(c->tmp);
+    ts_strip_sim_notes(text);
     return text;
 }
 
