@@ -96,7 +96,9 @@ uintptr_t capheap_port_owner(void);
  * safely, else a placeholder the port documents. Not called with the heap's
  * lock held; may take time (a system call, a scan of the task list).
  * pthread (Linux): the owner is the kernel's thread id; the name is the
- * thread's (its /proc comm), false once the thread has ended. freertos:
+ * thread's (its /proc comm), false once the kernel has reaped the thread
+ * (a thread just joined may still read as running for a moment: the
+ * kernel wakes the joiner before it removes the thread). freertos:
  * "Pre-scheduler" for 0, else the task's name (pcTaskGetName), false for a
  * task the task list no longer holds (configUSE_TRACE_FACILITY). Bare
  * metal: "main", always true.

@@ -274,6 +274,18 @@ static void *named(void *arg) {
     return NULL;
 }
 
+/* pthread_join returns when the kernel has cleared the thread's id, a
+ * moment before it removes the thread from /proc (under qemu-user the
+ * host thread may outlive the guest's join by longer): wait, bounded,
+ * for the kernel's word before asking the port. */
+static void wait_until_reaped(uintptr_t tid) {
+    char path[48];
+    snprintf(path, sizeof path, "/proc/self/task/%lu", (unsigned long)tid);
+    for (int i = 0; i < 10000 && access(path, F_OK) == 0; i++)
+        usleep(1000);
+    assert_int_not_equal(access(path, F_OK), 0);
+}
+
 typedef struct {
     uintptr_t owner;
     pthread_barrier_t *step;
@@ -319,6 +331,7 @@ static void port_describes_threads(void **state) {
     pthread_barrier_wait(&step);
     assert_int_equal(pthread_join(th, NULL), 0);
     pthread_barrier_destroy(&step);
+    wait_until_reaped(w.owner);
     char want[32];
     snprintf(want, sizeof want, "thread %lu", (unsigned long)w.owner);
     assert_false(capheap_port_owner_describe(w.owner, name, sizeof name));
@@ -330,6 +343,7 @@ static void port_describes_threads(void **state) {
     assert_int_equal(pthread_create(&th, NULL, named, &second), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_true(first != second);
+    wait_until_reaped(second);
     assert_false(capheap_port_owner_describe(second, name, sizeof name));
 }
 
